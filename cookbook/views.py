@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def recipe_list(request):
+    return render(request, "cookbook/recipe_list.html")

