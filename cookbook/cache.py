@@ -1,12 +1,14 @@
-"""The recipe cache in Redis: versioned keys, one rebuild per cold key, the database when down.
+"""The recipe cache in Redis: one GET when warm, one rebuild per cold key, the database
+when Redis is down.
 
-Each scope (the list, or one recipe) has a version token that never expires. A cached
-value lives under `cookbook:<scope>:<token>:<part>`, so invalidating a scope is one SET
-of a fresh token: readers move to new keys at once and the old values age out with the
-TTL. Tokens are bumped after the transaction commits, so a reader can never cache data
-older than the token it read. When a key is cold, one request takes a short Redis lock
-and builds it; the others poll until the value appears. If Redis does not answer, reads
-go to the database and a warning is logged: pages never fail because of the cache.
+Values live under fixed keys (`cookbook:list:html`, `cookbook:recipe:7:data` …) with a
+TTL as a safety net. Writes invalidate after their transaction commits: they first give
+each touched scope (the list, a recipe) a fresh generation token, then delete its keys.
+A cold key is built by one request holding a short Redis lock while the others poll for
+the value. The builder reads the generation before reading the database and checks it
+again after storing: if a write committed meanwhile, it deletes what it stored, so data
+older than a committed write never stays in the cache. If Redis does not answer, reads
+go to the database with a warning: pages never fail because of the cache.
 """
 
 import logging
@@ -21,6 +23,9 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 LIST_SCOPE = "list"
+# The parts cached per scope: a write deletes them all.
+LIST_PARTS = ("data", "html")
+RECIPE_PARTS = ("data",)
 # A builder that dies keeps the lock for at most this long.
 LOCK_TIMEOUT_SECONDS = 10
 # Waiters poll this often, and give up waiting (and read the database) after WAIT_SECONDS.
@@ -38,11 +43,11 @@ def read_through(scope, part, build):
 
     A `build()` that returns None (nothing to show) is not cached.
     """
+    key = _value_key(scope, part)
     try:
-        key = _versioned_key(scope, part)
         value = cache.get(key, MISSING)
         if value is MISSING:
-            value = _build_once(key, build)
+            value = _build_once(scope, key, build)
     except RedisError as exc:
         logger.warning("Recipe cache unavailable, reading %s from the database: %s", scope, exc)
         value = MISSING
@@ -50,39 +55,46 @@ def read_through(scope, part, build):
 
 
 def invalidate_recipes(recipe_ids):
-    """After commit, move the list and these recipes to fresh keys."""
-    scopes = [LIST_SCOPE, *(recipe_scope(recipe_id) for recipe_id in set(recipe_ids))]
-    transaction.on_commit(lambda: _bump(scopes))
+    """After commit, drop the cached list and these recipes."""
+    scopes = {LIST_SCOPE: LIST_PARTS}
+    scopes.update({recipe_scope(recipe_id): RECIPE_PARTS for recipe_id in set(recipe_ids)})
+    transaction.on_commit(lambda: _invalidate(scopes))
 
 
-def _bump(scopes):
+def _invalidate(scopes):
     try:
-        cache.set_many({_version_key(scope): _new_token() for scope in scopes}, timeout=None)
+        # Generations first: a builder that stores after the deletes sees the new one.
+        cache.set_many({_generation_key(scope): _new_token() for scope in scopes}, timeout=None)
+        cache.delete_many(
+            [_value_key(scope, part) for scope, parts in scopes.items() for part in parts]
+        )
     except RedisError as exc:
-        # Nothing to do but tell: the TTL bounds how long the old values can be served.
+        # Nothing to do but tell: the TTL bounds how long old values can be served.
         logger.error("Recipe cache not invalidated for %s: %s", ", ".join(scopes), exc)
 
 
-def _version_key(scope):
-    return f"cookbook:{scope}:version"
+def _value_key(scope, part):
+    return f"cookbook:{scope}:{part}"
+
+
+def _generation_key(scope):
+    return f"cookbook:{scope}:generation"
 
 
 def _new_token():
     return secrets.token_hex(8)
 
 
-def _versioned_key(scope, part):
-    version_key = _version_key(scope)
-    token = cache.get(version_key)
+def _generation(scope):
+    key = _generation_key(scope)
+    token = cache.get(key)
     if token is None:
-        # A random first token, never a counter that restarts: an evicted token must
-        # not bring back values cached under it before.
-        cache.add(version_key, _new_token(), timeout=None)
-        token = cache.get(version_key)
-    return f"cookbook:{scope}:{token}:{part}"
+        cache.add(key, _new_token(), timeout=None)
+        token = cache.get(key)
+    return token
 
 
-def _build_once(key, build):
+def _build_once(scope, key, build):
     """Build a cold key in one request only; MISSING when waiting took too long."""
     # The lock needs Redis itself (SET NX with a token, released by a Lua check-and-delete):
     # the redis-py client behind Django's cache, on the same connection pool.
@@ -98,9 +110,12 @@ def _build_once(key, build):
         # The previous holder may have stored it between our miss and our lock.
         value = cache.get(key, MISSING)
         if value is MISSING:
+            generation = _generation(scope)
             value = build()
             if value is not None:
                 cache.set(key, value, timeout=settings.COOKBOOK_CACHE_TTL)
+                if _generation(scope) != generation:
+                    cache.delete(key)  # a write committed during the build
         return value
     finally:
         try:

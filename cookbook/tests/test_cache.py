@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cookbook import cache, selectors
+from cookbook.models import Recipe
 from core.redis_server import free_loopback_port, start_redis_server, stop_process
 from project.settings import redis_backed_settings
 
@@ -74,7 +75,7 @@ def test_concurrent_requests_on_a_cold_list_page_query_the_database_once(make_ma
 
 def test_a_waiter_reads_the_database_when_the_builder_never_finishes(db, monkeypatch):
     monkeypatch.setattr(cache, "WAIT_SECONDS", 0.2)
-    key = cache._versioned_key("stuck", "data")
+    key = cache._value_key("stuck", "data")
     stuck_builder = django_cache._cache.get_client(key, write=True).lock(
         django_cache.make_and_validate_key(f"{key}:lock"), timeout=30
     )
@@ -143,3 +144,17 @@ def test_selectors_read_the_database_when_redis_never_answered(
         recipes = selectors.recipe_list()
     assert [recipe["name"] for recipe in recipes] == ["Tomato Soup"]
     assert "Recipe cache unavailable" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_during_a_build_does_not_leave_old_data_cached(make_recipe):
+    soup = make_recipe()
+
+    def build_then_a_write_commits():
+        recipes = selectors.build_recipe_list()
+        Recipe.objects.filter(pk=soup.pk).update(name="Renamed Meanwhile")
+        return recipes
+
+    served = cache.read_through(cache.LIST_SCOPE, "data", build_then_a_write_commits)
+    assert served[0]["name"] == "Tomato Soup"  # read before the write committed
+    assert selectors.recipe_list()[0]["name"] == "Renamed Meanwhile"
