@@ -6,8 +6,10 @@ from cookbook import cache, selectors
 
 
 def recipe_list(request):
-    # The rendered list is cached beside its data, under the same version: rendering
-    # hundreds of recipes costs far more than reading them from Redis.
+    # The rendered cards are cached beside the list data, in the same scope (a write drops
+    # both): rendering hundreds of recipes costs far more than reading them from Redis.
+    # render_to_string escapes and returns a SafeString, which stays one through pickling,
+    # so the page template inserts it as it is.
     recipes_html = cache.read_through(
         cache.LIST_SCOPE,
         "html",
