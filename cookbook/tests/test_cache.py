@@ -93,9 +93,9 @@ def test_a_waiter_reads_the_database_when_the_builder_never_finishes(db, monkeyp
 @pytest.fixture
 def second_redis(tmp_path):
     """A Redis of this test's own, behind the cache, that the test may stop."""
-    process = start_redis_server(port=free_loopback_port(), workdir=tmp_path)
-    url = f"redis://127.0.0.1:{process.args[process.args.index('--port') + 1]}/0"
-    with override_settings(**redis_backed_settings(url)):
+    port = free_loopback_port()
+    process = start_redis_server(port=port, workdir=tmp_path)
+    with override_settings(**redis_backed_settings(f"redis://127.0.0.1:{port}/0")):
         yield process
     stop_process(process)
 
