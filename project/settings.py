@@ -177,6 +177,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 
+# Cookbook: recipe pages read through the Redis cache; invalidation keeps it fresh and
+# this TTL is only the safety net (seconds).
+COOKBOOK_CACHE_TTL = env.int("COOKBOOK_CACHE_TTL", default=3600)
+
 # Production hardening; every value can be relaxed through the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)

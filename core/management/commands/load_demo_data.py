@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from users.services import DEMO_EMAIL, ensure_demo_account
@@ -21,3 +22,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the demo account {DEMO_EMAIL}.")
         else:
             self.stdout.write(f"The demo account {DEMO_EMAIL} already exists.")
+        call_command("load_recipes", stdout=self.stdout)
