@@ -67,14 +67,13 @@ def folder_zip_chunks(folder, documents):
     raised again, so that the server aborts the response instead of ending a broken zip
     as if it were whole.
     """
-    archive = ZipStream(compress_type=ZIP_DEFLATED, compress_level=DEFLATE_LEVEL)
+    archive = ZipStream()
     for document, name in zip(documents, archive_names(documents), strict=True):
-        archive.add(
-            _file_chunks(document),
-            name,
-            size=document.size,
-            compress_type=ZIP_STORED if is_compressed(document) else ZIP_DEFLATED,
-        )
+        if is_compressed(document):
+            method = {"compress_type": ZIP_STORED}
+        else:
+            method = {"compress_type": ZIP_DEFLATED, "compress_level": DEFLATE_LEVEL}
+        archive.add(_file_chunks(document), name, size=document.size, **method)
     try:
         yield from archive
     except Exception:
