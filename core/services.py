@@ -31,7 +31,7 @@ def _without_control_characters(text):
 
 def clean_folder_name(raw):
     """The folder as the user will see it, or a ValidationError saying what is wrong."""
-    if "\x00" in raw or _without_control_characters(raw) != raw:
+    if _without_control_characters(raw) != raw:
         raise ValidationError("A folder name cannot contain control characters.")
     folder = unicodedata.normalize("NFC", raw).strip()
     if not folder:

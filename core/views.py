@@ -1,5 +1,3 @@
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,8 +17,6 @@ from core.selectors import component_health, folder_documents, folder_names, fol
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
 from core.upload_handlers import FileSizeLimitHandler
 from core.zips import folder_zip_chunks, in_worker_threads
-
-logger = logging.getLogger(__name__)
 
 # Multipart boundaries, headers and the small fields around the files.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
