@@ -25,8 +25,16 @@ class StorageUnavailable(Exception):
     """The file store did not take the upload; nothing was recorded."""
 
 
+# Bidirectional overrides can make "gnp.exe" read as "exe.png"; joiners stay for emoji.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _without_control_characters(text):
-    return "".join(char for char in text if unicodedata.category(char)[0] != "C")
+    return "".join(
+        char
+        for char in text
+        if unicodedata.category(char) not in {"Cc", "Cs", "Co"} and char not in BIDI_CONTROLS
+    )
 
 
 def clean_folder_name(raw):

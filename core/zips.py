@@ -89,8 +89,11 @@ async def in_worker_threads(chunks):
     """
     iterator = iter(chunks)
     next_chunk = sync_to_async(next, thread_sensitive=False)
-    while True:
-        chunk = await next_chunk(iterator, None)
-        if chunk is None:
-            return
-        yield chunk
+    try:
+        while (chunk := await next_chunk(iterator, None)) is not None:
+            yield chunk
+    finally:
+        # A client that goes away mid-download closes this generator: close the files too.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await sync_to_async(close, thread_sensitive=False)()

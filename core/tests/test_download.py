@@ -177,3 +177,23 @@ def test_s3_gone_mid_download_ends_the_stream_with_a_logged_error(
     assert "botocore" in type(raised.value).__module__ or isinstance(raised.value, OSError)
     assert "zip download of folder 'Holidays' stopped" in caplog.text
     assert Document.objects.count() == 2
+
+
+async def test_an_abandoned_async_download_closes_the_zip_and_its_files():
+    from core.zips import in_worker_threads
+
+    closed = []
+
+    def chunks():
+        try:
+            yield b"first"
+            yield b"second"
+        finally:
+            closed.append(True)
+
+    source = chunks()
+    stream = in_worker_threads(source)
+    assert await anext(stream) == b"first"
+    await stream.aclose()
+    assert closed == [True]
+    assert source.gi_frame is None

@@ -63,7 +63,6 @@
       showError(`“${tooLarge.name}” is larger than the limit per file; nothing was uploaded.`);
       return;
     }
-    if (!form.reportValidity()) return;
 
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
