@@ -1,6 +1,8 @@
+import asyncio
 import io
 import logging
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.storage import default_storage
@@ -120,17 +122,29 @@ def test_download_without_csrf_token_is_a_403(user, storage_backend):
     assert client.post(DOWNLOAD_URL, {"folder_name": "Holidays"}).status_code == 403
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_under_asgi_the_zip_streams_from_an_async_iterator(user, storage_backend):
-    from asgiref.sync import sync_to_async
+def in_fresh_event_loop(coroutine):
+    """Run a coroutine on its own loop in its own thread.
 
-    await sync_to_async(put)(user, "Holidays", ("notes.txt", TEXT), ("photo.png", PNG))
-    client = AsyncClient()
-    await client.aforce_login(user)
-    response = await client.post(DOWNLOAD_URL, {"folder_name": "Holidays"})
-    assert response.status_code == 200
-    assert response.is_async
-    chunks = [chunk async for chunk in response.streaming_content]
+    The session's Playwright (sync API) keeps an event loop running in the main thread,
+    where pytest-asyncio could not start another one.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_zip_streams_from_an_async_iterator(user, storage_backend):
+    put(user, "Holidays", ("notes.txt", TEXT), ("photo.png", PNG))
+
+    async def download():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.post(DOWNLOAD_URL, {"folder_name": "Holidays"})
+        assert response.status_code == 200
+        assert response.is_async
+        return [chunk async for chunk in response.streaming_content]
+
+    chunks = in_fresh_event_loop(download())
     assert len(chunks) > 1
     entries = zip_entries(b"".join(chunks))
     assert entries["notes.txt"][1] == TEXT
@@ -179,7 +193,7 @@ def test_s3_gone_mid_download_ends_the_stream_with_a_logged_error(
     assert Document.objects.count() == 2
 
 
-async def test_an_abandoned_async_download_closes_the_zip_and_its_files():
+def test_an_abandoned_async_download_closes_the_zip_and_its_files():
     from core.zips import in_worker_threads
 
     closed = []
@@ -192,8 +206,13 @@ async def test_an_abandoned_async_download_closes_the_zip_and_its_files():
             closed.append(True)
 
     source = chunks()
-    stream = in_worker_threads(source)
-    assert await anext(stream) == b"first"
-    await stream.aclose()
+
+    async def read_one_chunk_and_leave():
+        stream = in_worker_threads(source)
+        first = await anext(stream)
+        await stream.aclose()
+        return first
+
+    assert in_fresh_event_loop(read_one_chunk_and_leave()) == b"first"
     assert closed == [True]
     assert source.gi_frame is None
