@@ -52,8 +52,12 @@ def _upload_error(request, status, message, form=None):
     return _upload_page(request, form=form, errors=[message], status=status)
 
 
-def _too_large_message():
+def _too_large_message(file_name=None):
     limit = filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)
+    if file_name:
+        return (
+            f"“{file_name}” is too large: each file can be at most {limit}; nothing was uploaded."
+        )
     return f"Each file can be at most {limit}; nothing was uploaded."
 
 
@@ -81,7 +85,7 @@ def _store_upload(request, size_limit):
     # Reading request.FILES parses the body through the handlers set above.
     form = UploadForm(request.POST, request.FILES)
     if size_limit.too_large_file_name is not None:
-        return _upload_error(request, 413, _too_large_message())
+        return _upload_error(request, 413, _too_large_message(size_limit.too_large_file_name))
     if not form.is_valid():
         message = " ".join(error for errors in form.errors.values() for error in errors)
         return _upload_error(request, 400, message, form)

@@ -224,7 +224,8 @@ def test_a_file_over_the_limit_is_a_413_and_nothing_is_stored(
     )
     assert response.status_code == 413
     assert (
-        response.json()["error"] == "Each file can be at most 1000\xa0bytes; nothing was uploaded."
+        response.json()["error"]
+        == "“big.txt” is too large: each file can be at most 1000\xa0bytes; nothing was uploaded."
     )
     assert not Document.objects.exists()
 
