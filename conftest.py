@@ -74,7 +74,7 @@ def wait_for_http(url, process, timeout=30.0):
 
 
 @pytest.fixture(scope="session")
-def live_server_env(django_db_setup, redis_server):
+def live_server_env(django_db_setup, redis_server, tmp_path_factory):
     """Environment for child processes (daphne, RQ workers) sharing the test database and Redis."""
     return {
         **os.environ,
@@ -82,6 +82,7 @@ def live_server_env(django_db_setup, redis_server):
         "DJANGO_DEBUG": "true",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_server,
+        "DJANGO_MEDIA_ROOT": str(tmp_path_factory.mktemp("live-media")),
         "PYTHONUNBUFFERED": "1",
     }
 
