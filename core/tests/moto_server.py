@@ -29,7 +29,7 @@ def start_moto_server(*, log_path, ready_timeout=30.0):
     deadline = time.monotonic() + ready_timeout
     while True:
         try:
-            with urllib.request.urlopen(f"{endpoint_url}/moto-api/", timeout=1):  # noqa: S310
+            with urllib.request.urlopen(f"{endpoint_url}/moto-api/", timeout=1):
                 return process, endpoint_url
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
