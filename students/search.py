@@ -7,13 +7,16 @@ student's first name, last name or email. Elasticsearch adds typo tolerance and 
 relevance; the database orders by name.
 
 Keeping the index in step: saving or deleting one student through the ORM updates the
-index by itself (django-elasticsearch-dsl's autosync signals). Bulk ORM writes
-(`bulk_create`, `bulk_update`, `QuerySet.update`, `QuerySet.delete`) send no signals:
-callers follow them with `index_students(...)` / `remove_students(...)`.
+index by itself (django-elasticsearch-dsl's autosync signals, one request per row).
+`bulk_create`, `bulk_update` and `QuerySet.update` send no signals: callers follow them
+with `index_students(...)`. `QuerySet.delete` does send one signal per row; for many rows
+run it inside `autosync_suspended()` and follow it with `remove_students(ids)`.
 """
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from django.conf import settings
@@ -45,6 +48,7 @@ POSTGRES_SEARCH_VECTOR = (
 )
 
 
+_autosync_suspended = ContextVar("student_search_autosync_suspended", default=False)
 _connected_url = {}
 # (url, index name) pairs this process has seen exist, so autosync checks once, not per save.
 _existing_indices = set()
@@ -84,6 +88,21 @@ def search_students(query, limit=MAX_RESULTS):
     return SearchAnswer(results=results, backend=backend, took_ms=took_ms)
 
 
+def autosync_enabled():
+    return bool(settings.ELASTICSEARCH_URL) and not _autosync_suspended.get()
+
+
+@contextmanager
+def autosync_suspended():
+    """No per-row index requests inside (this thread or task): for bulk writers that call
+    `index_students` / `remove_students` themselves afterwards."""
+    token = _autosync_suspended.set(True)
+    try:
+        yield
+    finally:
+        _autosync_suspended.reset(token)
+
+
 def index_students(students, chunk_size=BULK_CHUNK_SIZE):
     """Index (create or replace) these students; return how many were sent.
 
@@ -113,8 +132,8 @@ def index_students(students, chunk_size=BULK_CHUNK_SIZE):
 def remove_students(ids, chunk_size=BULK_CHUNK_SIZE):
     """Delete the documents of these student ids (an iterable, streamed); return how many.
 
-    Ids that are not in the index are not an error. Use it after `QuerySet.delete()`,
-    which sends no per-row signals. No-op on the database backend.
+    Ids that are not in the index are not an error. Use it after deleting many rows inside
+    `autosync_suspended()`. No-op on the database backend.
     """
     if not settings.ELASTICSEARCH_URL:
         return 0
