@@ -4,13 +4,18 @@ import logging
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
+from conftest import start_daphne
 from core.elasticsearch_server import start_elasticsearch_server
+from core.redis_server import stop_process
 from students.models import Student
 from students.search import ensure_index, refresh_index, search_students
+from students.tests.browser import log_in, result_rows, type_query
 from students.tests.factories import make_students
 
-pytestmark = pytest.mark.django_db
+# Transactional: a daphne of our own reads the same database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -23,12 +28,30 @@ def doomed_node(settings):
     node.stop()
 
 
-def test_engine_outage_and_recovery(doomed_node, client, user, caplog):
+@pytest.fixture
+def daphne_on_doomed_node(doomed_node, live_server_env, tmp_path):
+    env = {**live_server_env, "ELASTICSEARCH_URL": doomed_node.url}
+    url, process = start_daphne(env, tmp_path / "daphne.log")
+    yield url
+    stop_process(process)
+
+
+def test_engine_outage_and_recovery(
+    doomed_node, daphne_on_doomed_node, page, client, user, password, caplog
+):
     client.force_login(user)
     make_students()
     assert client.get("/students/search/", {"q": "smith"}).json()["count"] == 2
+    log_in(page, daphne_on_doomed_node, user.email, password)
+    type_query(page, "smith")
+    expect(result_rows(page)).to_have_count(2)
+    expect(page.locator("#search-status")).to_contain_text("2 students found")
 
     doomed_node.stop(keep_data=True)
+
+    type_query(page, "smithe")
+    expect(page.locator("#search-status")).to_have_text("Search is unavailable right now.")
+    expect(page.locator("#search-results")).to_be_hidden()
 
     response = client.get("/students/search/", {"q": "smith"})
     assert response.status_code == 503
