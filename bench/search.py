@@ -6,7 +6,8 @@ Uses a throwaway SQLite file and starts its own Elasticsearch node (core.elastic
 loads the students once, indexes them, then sends the same typed prefixes, two-word
 prefixes and typo queries to /students/search/ through Django's test client, first on the
 database backend and then on Elasticsearch, each after one untimed warm-up pass of the
-same queries. Prints p50/p95 of the whole request per backend. Targets on the 2-core machine: Elasticsearch p95 <= 30 ms, database p95 <= 50 ms.
+same queries. Prints p50/p95 of the whole request per backend. Targets on the 2-core
+machine: Elasticsearch p95 <= 30 ms, database p95 <= 50 ms.
 """
 
 import argparse
