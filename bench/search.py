@@ -95,10 +95,11 @@ def main():
     from django.core.management import call_command
     from django.test import Client, override_settings
     from django.test.utils import setup_test_environment
+    from elasticsearch import Elasticsearch
 
     from core.elasticsearch_server import start_elasticsearch_server
     from students.models import Student
-    from students.search import _client, index_students, refresh_index
+    from students.search import index_students, refresh_index
     from students.services import fake_students
     from users.models import CustomUser
 
@@ -130,8 +131,7 @@ def main():
         client.force_login(user)
 
         backends = (("database", ""), ("elasticsearch", node.url))
-        with override_settings(ELASTICSEARCH_URL=node.url):
-            wait_for_merges(_client())
+        wait_for_merges(Elasticsearch(node.url))
         for _warm_up in range(2):  # JIT, caches, connections; not counted
             for _backend, url in backends:
                 with override_settings(ELASTICSEARCH_URL=url):
