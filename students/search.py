@@ -52,7 +52,7 @@ POSTGRES_SEARCH_VECTOR = (
 
 
 _autosync_suspended = ContextVar("student_search_autosync_suspended", default=False)
-_connected_url = {}
+_clients = {}
 # (url, index name) pairs this process has seen exist, so autosync checks once, not per save.
 _existing_indices = set()
 
@@ -203,13 +203,17 @@ def ping():
 
 
 def _client():
-    """The client for ELASTICSEARCH_URL, configured again whenever the setting changes (tests)."""
+    """The client for ELASTICSEARCH_URL, also django-elasticsearch-dsl's "default" connection.
+
+    One client (and its pool of keep-alive connections) per URL, so that a setting changed
+    at run time (tests, the benchmark) switches engines without reconnecting every time.
+    """
     url = settings.ELASTICSEARCH_URL
-    if _connected_url.get("default") != url:
+    if url not in _clients:
         options = settings.ELASTICSEARCH_DSL.get("default", {})
-        connections.configure(default={**options, "hosts": url})
-        _connected_url["default"] = url
-    return connections.get_connection()
+        _clients[url] = connections.create_connection("default", **{**options, "hosts": url})
+    connections.add_connection("default", _clients[url])
+    return _clients[url]
 
 
 def _search_elasticsearch(query, limit):
