@@ -124,3 +124,12 @@ def test_student_page_searches_without_javascript_and_escapes(logged_in):
     assert "No student matches" in response.content.decode()
     response = logged_in.get("/students/", {"q": "z" * 101})
     assert "limited to 100 characters" in response.content.decode()
+
+
+def test_healthz_pings_the_elasticsearch_cluster(client, elasticsearch):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    search = response.json()["components"]["search"]
+    assert search["ok"] is True
+    assert search["backend"] == "elasticsearch"
+    assert search["cluster"] in {"green", "yellow"}
