@@ -44,3 +44,28 @@ def test_typing_shows_matching_students_as_you_type(page, live_daphne, user, pas
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("winter@north.net")
     assert page.url.endswith("/students/")
+
+
+def test_a_stale_answer_is_aborted_and_never_shown(page, live_daphne, user, password):
+    make_students()
+    log_in(page, live_daphne, user.email, password)
+    held = []
+
+    def hold_the_first_search(route):
+        if not held:
+            held.append(route)  # never answered while the user keeps typing
+        else:
+            route.continue_()
+
+    page.route("**/students/search/?q=*", hold_the_first_search)
+    aborted = []
+    page.on("requestfailed", lambda request: aborted.append(request.url))
+
+    type_query(page, "smith")
+    expect(page.locator("#search-status")).to_have_text("Searching…")
+    type_query(page, "snow")
+    rows = result_rows(page)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Snow")
+    assert [url for url in aborted if "q=smith" in url]
+    assert held[0].request.url.endswith("q=smith")
