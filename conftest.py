@@ -87,17 +87,15 @@ def live_server_env(django_db_setup, redis_server, tmp_path_factory):
     }
 
 
-@pytest.fixture(scope="session")
-def live_daphne(live_server_env, tmp_path_factory):
-    """A real daphne serving the ASGI app (HTTP and websockets) on a free loopback port."""
+def start_daphne(env, log_path):
+    """A real daphne serving the ASGI app (HTTP and websockets); returns (url, process)."""
     port = free_loopback_port()
-    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     command = [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*command, "project.asgi:application"],
             cwd=BASE_DIR,
-            env=live_server_env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -107,6 +105,13 @@ def live_daphne(live_server_env, tmp_path_factory):
     except Exception:
         stop_process(process)
         raise RuntimeError(f"daphne did not start:\n{log_path.read_text()}") from None
+    return url, process
+
+
+@pytest.fixture(scope="session")
+def live_daphne(live_server_env, tmp_path_factory):
+    """A real daphne serving the ASGI app (HTTP and websockets) on a free loopback port."""
+    url, process = start_daphne(live_server_env, tmp_path_factory.mktemp("daphne") / "daphne.log")
     yield url
     stop_process(process)
 
@@ -156,3 +161,25 @@ def make_user(db, password):
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_server():
+    """A real Elasticsearch node (fetched from Maven Central on the first run), started once."""
+    from core.elasticsearch_server import start_elasticsearch_server
+
+    node = start_elasticsearch_server()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def elasticsearch(elasticsearch_server, settings):
+    """Search on Elasticsearch for one test, starting from an empty `students` index."""
+    from students.search import delete_index, ensure_index
+
+    settings.ELASTICSEARCH_URL = elasticsearch_server.url
+    delete_index()
+    ensure_index()
+    yield elasticsearch_server.url
+    delete_index()

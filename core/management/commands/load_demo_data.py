@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from students.services import load_demo_students
 from users.services import DEMO_EMAIL, ensure_demo_account
 
 
@@ -23,3 +24,5 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"The demo account {DEMO_EMAIL} already exists.")
         call_command("load_recipes", stdout=self.stdout)
+        created = load_demo_students()
+        self.stdout.write(f"Created {created} demo students." if created else "Students present.")
