@@ -39,10 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_rq",
-    "django_elasticsearch_dsl",
     "users",
     "cookbook",
+    # Before django_elasticsearch_dsl: its search_index command wraps that app's.
     "students",
+    "django_elasticsearch_dsl",
     "chat",
     "core",
 ]

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from students.models import Student
 from students.search import (
@@ -104,3 +105,9 @@ def test_without_elasticsearch_url_nothing_reaches_for_an_engine(settings):
     assert remove_students([student.pk]) == 0
     refresh_index()
     assert search_students("quiet").backend == "database"
+
+
+def test_search_index_command_without_elasticsearch_url_says_why(settings):
+    settings.ELASTICSEARCH_URL = ""
+    with pytest.raises(CommandError, match="ELASTICSEARCH_URL is not set"):
+        call_command("search_index", "--rebuild", "-f")
