@@ -251,6 +251,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # The Elasticsearch client logs every request at INFO; keep its warnings and errors.
+    "loggers": {"elastic_transport.transport": {"level": "WARNING"}},
 }
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
