@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_rq",
+    "django_elasticsearch_dsl",
     "users",
     "cookbook",
     "students",
@@ -174,7 +175,28 @@ if AWS_STORAGE_BUCKET_NAME:
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Student search: Elasticsearch when ELASTICSEARCH_URL is set, the database otherwise.
+# Unset, no connection is configured and the signal processor does nothing, so nothing
+# ever reaches for an engine.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+ELASTICSEARCH_DSL = (
+    {
+        "default": {
+            "hosts": ELASTICSEARCH_URL,
+            "request_timeout": env.int("ELASTICSEARCH_TIMEOUT_SECONDS", default=10),
+            "max_retries": 1,
+        }
+    }
+    if ELASTICSEARCH_URL
+    else {}
+)
+ELASTICSEARCH_STUDENTS_INDEX = env.str("ELASTICSEARCH_STUDENTS_INDEX", default="students")
+ELASTICSEARCH_DSL_INDEX_SETTINGS = {
+    "number_of_shards": env.int("ELASTICSEARCH_INDEX_SHARDS", default=1),
+    "number_of_replicas": env.int("ELASTICSEARCH_INDEX_REPLICAS", default=0),
+}
+ELASTICSEARCH_DSL_AUTOSYNC = env.bool("ELASTICSEARCH_AUTOSYNC", default=True)
+ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "students.signals.SearchSignalProcessor"
 
 # Student CRUD job and task updates: RQ job limits and worker maintenance cadence.
 CRUD_JOB_QUEUE = "default"

@@ -1,0 +1,186 @@
+"""Start a throwaway Elasticsearch node: the tests' search engine and the benchmark's.
+
+The node is Elastic's minimal `integ-test-zip` distribution fetched from Maven Central
+with `mvn dependency:copy` and cached outside the repository. It has no bundled JDK
+(ES_JAVA_HOME points at the machine's JDK 17, enough for 8.x) and only the core
+analysis chain (no analysis-common, no ICU, no mapper-extras). Elasticsearch refuses to
+run as root, so under root the node runs as an unprivileged system user that owns the
+node's private copy of the distribution, its data, logs and temporary files.
+"""
+
+import fcntl
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.redis_server import free_loopback_port, stop_process
+
+ELASTICSEARCH_VERSION = "8.19.4"
+ELASTICSEARCH_USER = "cookbook-es"
+CACHE_DIR = Path(
+    os.environ.get(
+        "ELASTICSEARCH_CACHE_DIR", Path.home() / ".cache" / "cookbook-students" / "elasticsearch"
+    )
+)
+JAVA_HOME_CANDIDATES = ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/default-java")
+
+
+def distribution_zip(version=ELASTICSEARCH_VERSION):
+    """The cached integ-test-zip, fetched once from Maven Central (a lock guards parallel runs)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    archive = CACHE_DIR / f"elasticsearch-{version}.zip"
+    with open(CACHE_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not archive.exists() or not zipfile.is_zipfile(archive):
+            artifact = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
+            subprocess.run(  # noqa: S603 - fixed argv
+                [
+                    shutil.which("mvn") or "mvn",
+                    "-q",
+                    "-B",
+                    "dependency:copy",
+                    f"-Dartifact={artifact}",
+                    f"-DoutputDirectory={CACHE_DIR}",
+                ],
+                check=True,
+                timeout=600,
+            )
+    return archive
+
+
+def java_home():
+    configured = os.environ.get("ES_JAVA_HOME") or os.environ.get("JAVA_HOME")
+    if configured:
+        return configured
+    for candidate in JAVA_HOME_CANDIDATES:
+        if Path(candidate, "bin", "java").exists():
+            return candidate
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("No JDK found: install openjdk-17 or set ES_JAVA_HOME.")
+    return str(Path(java).resolve().parent.parent)
+
+
+def _unprivileged_user():
+    """(uid, gid) to run the node as: ourselves, or a system user created when we are root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(ELASTICSEARCH_USER)
+    except KeyError:
+        subprocess.run(  # noqa: S603 - fixed argv
+            [
+                shutil.which("useradd") or "/usr/sbin/useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                ELASTICSEARCH_USER,
+            ],
+            check=True,
+            timeout=30,
+        )
+        entry = pwd.getpwnam(ELASTICSEARCH_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def cluster_health(url, timeout=1.0):
+    """The cluster's health JSON, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(f"{url}/_cluster/health", timeout=timeout) as response:  # noqa: S310 - loopback node
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class ElasticsearchNode:
+    url: str
+    process: subprocess.Popen
+    workdir: Path
+
+    def stop(self):
+        stop_process(self.process, timeout=30.0)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def log_tail(self, lines=40):
+        logs = sorted((self.workdir / "logs").glob("*.log"))
+        console = self.workdir / "console.log"
+        text = "\n".join(path.read_text(errors="replace") for path in [console, *logs[:1]])
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def start_elasticsearch_server(*, port=None, heap="256m", ready_timeout=180.0):
+    """Start one single-node cluster on 127.0.0.1; return it once it is green or yellow."""
+    port = port or free_loopback_port()
+    user = _unprivileged_user()
+    # Under /tmp rather than pytest's private (0700, root-owned) folders so the node's user
+    # can reach it.
+    workdir = Path(tempfile.mkdtemp(prefix="cookbook-es-"))
+    with zipfile.ZipFile(distribution_zip()) as archive:
+        archive.extractall(workdir)
+    home = workdir / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+    for sub in ("data", "logs", "tmp"):
+        (workdir / sub).mkdir()
+    for path in (home / "bin").iterdir():  # zipfile does not keep the executable bits
+        path.chmod(0o755)
+    if user is not None:
+        for root, dirs, files in os.walk(workdir):
+            for name in [*dirs, *files]:
+                os.lchown(os.path.join(root, name), *user)
+        os.chown(workdir, *user)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "ES_JAVA_HOME": java_home(),
+        "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}",
+        "ES_TMPDIR": str(workdir / "tmp"),
+        "ES_PATH_CONF": str(home / "config"),
+        "HOME": str(workdir),
+    }
+    settings = {
+        "cluster.name": f"cookbook-test-{port}",
+        "node.name": "node-1",
+        "discovery.type": "single-node",
+        "network.host": "127.0.0.1",
+        "http.port": str(port),
+        "transport.port": str(free_loopback_port()),
+        "path.data": str(workdir / "data"),
+        "path.logs": str(workdir / "logs"),
+        "xpack.security.enabled": "false",
+        # A nearly full shared disk must not turn the index read-only mid-test.
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+    }
+    command = [str(home / "bin" / "elasticsearch")]
+    command += [f"-E{key}={value}" for key, value in settings.items()]
+    if user is not None:
+        command = [
+            shutil.which("setpriv") or "/usr/bin/setpriv",
+            f"--reuid={user[0]}",
+            f"--regid={user[1]}",
+            "--clear-groups",
+            "--",
+            *command,
+        ]
+    with open(workdir / "console.log", "wb") as console:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            command, env=env, cwd=workdir, stdin=subprocess.DEVNULL, stdout=console, stderr=console
+        )
+    node = ElasticsearchNode(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir)
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        health = cluster_health(node.url)
+        if health and health.get("status") in {"green", "yellow"}:
+            return node
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = node.log_tail()
+            node.stop()
+            raise RuntimeError(f"Elasticsearch did not start on port {port}:\n{tail}")
+        time.sleep(0.25)

@@ -1,0 +1,259 @@
+"""Student search behind one function, on two backends.
+
+Elasticsearch answers when `ELASTICSEARCH_URL` is set; otherwise the database does (SQLite
+FTS5 or PostgreSQL full text, both kept in step by the database itself). Both backends
+agree on exact and prefix matches: every word of the query must start a word of the
+student's first name, last name or email. Elasticsearch adds typo tolerance and ranks by
+relevance; the database orders by name.
+
+Keeping the index in step: saving or deleting one student through the ORM updates the
+index by itself (django-elasticsearch-dsl's autosync signals). Bulk ORM writes
+(`bulk_create`, `bulk_update`, `QuerySet.update`, `QuerySet.delete`) send no signals:
+callers follow them with `index_students(...)` / `remove_students(...)`.
+"""
+
+import logging
+import time
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch.dsl.connections import connections
+from elasticsearch.helpers import BulkIndexError, streaming_bulk
+
+from students.documents import StudentDocument
+from students.models import Student
+from students.text import MAX_QUERY_TOKENS, search_tokens
+
+logger = logging.getLogger(__name__)
+
+MIN_QUERY_LENGTH = 2
+MAX_QUERY_LENGTH = 100
+MAX_RESULTS = 20
+BULK_CHUNK_SIZE = 2000
+SEARCH_TIMEOUT_SECONDS = 2
+RESULT_FIELDS = ("id", "first_name", "last_name", "email", "age")
+ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
+
+# Created by migration 0002 (one per database vendor); the expression matches its index.
+SQLITE_FTS_TABLE = "students_student_fts"
+POSTGRES_SEARCH_VECTOR = (
+    "to_tsvector('simple'::regconfig, regexp_replace("
+    "first_name || ' ' || last_name || ' ' || email, '[^[:alnum:]]+', ' ', 'g'))"
+)
+
+
+_connected_url = {}
+# (url, index name) pairs this process has seen exist, so autosync checks once, not per save.
+_existing_indices = set()
+
+
+class SearchUnavailable(Exception):
+    """The search engine did not answer."""
+
+
+class SearchAnswer(NamedTuple):
+    results: list
+    backend: str
+    took_ms: float
+
+
+def search_backend():
+    return "elasticsearch" if settings.ELASTICSEARCH_URL else "database"
+
+
+def search_students(query, limit=MAX_RESULTS):
+    """At most `limit` students matching `query` as the spec's result dicts.
+
+    Queries shorter than MIN_QUERY_LENGTH (after trimming) answer nothing; the caller
+    rejects queries longer than MAX_QUERY_LENGTH. Raises SearchUnavailable when
+    Elasticsearch does not answer.
+    """
+    started = time.perf_counter()
+    backend = search_backend()
+    query = query.strip()
+    results = []
+    if len(query) >= MIN_QUERY_LENGTH:
+        if backend == "elasticsearch":
+            results = _search_elasticsearch(query, limit)
+        else:
+            results = _search_database(query, limit)
+    took_ms = round((time.perf_counter() - started) * 1000, 1)
+    return SearchAnswer(results=results, backend=backend, took_ms=took_ms)
+
+
+def index_students(students, chunk_size=BULK_CHUNK_SIZE):
+    """Index (create or replace) these students; return how many were sent.
+
+    `students` is any iterable of Student instances, consumed as a stream in chunks so
+    that tens of thousands of them take constant memory (a QuerySet is iterated with
+    `.iterator()`). Use it after bulk ORM writes, which send no signals. On the database
+    backend there is nothing to do: the database's triggers and indexes keep up by
+    themselves. Writes become visible to search after `refresh_index()`.
+    """
+    if not settings.ELASTICSEARCH_URL:
+        return 0
+    if isinstance(students, QuerySet):
+        students = students.iterator(chunk_size=chunk_size)
+    ensure_index()
+    document = StudentDocument()
+    sent = 0
+    for _ok, _item in streaming_bulk(
+        _client(),
+        document.get_actions(students, "index"),
+        chunk_size=chunk_size,
+        max_retries=2,
+    ):
+        sent += 1
+    return sent
+
+
+def remove_students(ids, chunk_size=BULK_CHUNK_SIZE):
+    """Delete the documents of these student ids (an iterable, streamed); return how many.
+
+    Ids that are not in the index are not an error. Use it after `QuerySet.delete()`,
+    which sends no per-row signals. No-op on the database backend.
+    """
+    if not settings.ELASTICSEARCH_URL:
+        return 0
+    ensure_index()
+    index = StudentDocument._index._name
+    actions = ({"_op_type": "delete", "_index": index, "_id": pk} for pk in ids)
+    removed = 0
+    for _ok, _item in streaming_bulk(
+        _client(), actions, chunk_size=chunk_size, ignore_status=(404,), max_retries=2
+    ):
+        removed += 1
+    return removed
+
+
+def refresh_index():
+    """Make every write so far visible to search (no-op on the database backend)."""
+    if settings.ELASTICSEARCH_URL:
+        _client().indices.refresh(index=StudentDocument._index._name)
+
+
+def ensure_index():
+    """Create the index with its mapping when it is missing; return True when it was created.
+
+    Called before every bulk write and by `load_demo_data`, so the index never comes into
+    being through Elasticsearch's dynamic mapping.
+    """
+    index = StudentDocument._index
+    known = (settings.ELASTICSEARCH_URL, index._name)
+    if known in _existing_indices:
+        return False
+    created = not index.exists(using=_client())
+    if created:
+        index.create(using=_client())
+    _existing_indices.add(known)
+    return created
+
+
+def sync_index_when_missing():
+    """Create the index and fill it from the database when it does not exist yet.
+
+    The run command calls it (through `load_demo_data`) so that a fresh Elasticsearch
+    answers at once; `manage.py search_index --rebuild` is the operator's full rebuild.
+    """
+    if not settings.ELASTICSEARCH_URL or not ensure_index():
+        return 0
+    sent = index_students(Student.objects.order_by("pk"))
+    refresh_index()
+    return sent
+
+
+def ping():
+    """The cluster health status ("green", "yellow"); raises when the engine does not answer."""
+    health = _client().options(request_timeout=SEARCH_TIMEOUT_SECONDS).cluster.health()
+    if health["status"] == "red":
+        raise SearchUnavailable("the cluster status is red")
+    return health["status"]
+
+
+def _client():
+    """The client for ELASTICSEARCH_URL, configured again whenever the setting changes (tests)."""
+    url = settings.ELASTICSEARCH_URL
+    if _connected_url.get("default") != url:
+        options = settings.ELASTICSEARCH_DSL.get("default", {})
+        connections.configure(default={**options, "hosts": url})
+        _connected_url["default"] = url
+    return connections.get_connection()
+
+
+def _search_elasticsearch(query, limit):
+    tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
+    if not tokens:
+        return []
+    every_word_starts_a_term = [{"prefix": {"terms": token}} for token in tokens]
+    every_word_is_a_term = [{"term": {"terms": token}} for token in tokens]
+    every_word_nearly_a_term = [
+        {"match": {"terms": {"query": token, "fuzziness": "AUTO", "prefix_length": 1}}}
+        for token in tokens
+    ]
+    body_query = {
+        "bool": {
+            "should": [
+                {"bool": {"filter": every_word_starts_a_term, "boost": 2.0}},
+                {"bool": {"must": every_word_is_a_term, "boost": 3.0}},
+                {"bool": {"must": every_word_nearly_a_term}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    try:
+        response = (
+            _client()
+            .options(request_timeout=SEARCH_TIMEOUT_SECONDS)
+            .search(
+                index=StudentDocument._index._name,
+                query=body_query,
+                size=limit,
+                sort=["_score", "last_name", "first_name", "id"],
+                source=list(RESULT_FIELDS),
+                track_total_hits=False,
+            )
+        )
+    except NotFoundError:
+        logger.warning("the students index is missing; search answers nothing until it is built")
+        return []
+    except ENGINE_ERRORS as exc:
+        raise SearchUnavailable(str(exc)) from exc
+    return [
+        {field: hit["_source"][field] for field in RESULT_FIELDS}
+        for hit in response["hits"]["hits"]
+    ]
+
+
+def _search_database(query, limit):
+    if connection.vendor == "postgresql":
+        tokens = search_tokens(query, strip_accents=False)[:MAX_QUERY_TOKENS]
+        if not tokens:
+            return []
+        condition = f"{POSTGRES_SEARCH_VECTOR} @@ to_tsquery('simple', %s)"
+        match = " & ".join(f"{token}:*" for token in tokens)
+        sql = (
+            f"SELECT {', '.join(RESULT_FIELDS)} FROM {Student._meta.db_table} "  # noqa: S608 - constants only
+            f"WHERE {condition} ORDER BY last_name, first_name, id LIMIT %s"
+        )
+        params = [match, limit]
+    else:
+        tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
+        if not tokens:
+            return []
+        # Each token is quoted and made a prefix; tokens hold letters and digits only.
+        match = " ".join(f'"{token}"*' for token in tokens)
+        columns = ", ".join(f"student.{field}" for field in RESULT_FIELDS)
+        sql = (
+            f"SELECT {columns} FROM {SQLITE_FTS_TABLE} "  # noqa: S608 - constants only
+            f"JOIN {Student._meta.db_table} AS student ON student.id = {SQLITE_FTS_TABLE}.rowid "
+            f"WHERE {SQLITE_FTS_TABLE} MATCH %s "
+            "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
+        )
+        params = [match, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [dict(zip(RESULT_FIELDS, row, strict=True)) for row in rows]

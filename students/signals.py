@@ -1,0 +1,55 @@
+"""Autosync of the search index on every save and delete of a student.
+
+django-elasticsearch-dsl's real-time processor, with two differences: it does nothing while
+`ELASTICSEARCH_URL` is unset (the database backend needs no help, and the app must not
+reach for an engine it was not given), and an engine that does not answer is logged
+instead of failing the write: the database is the source of truth and
+`manage.py search_index --rebuild` catches the index up.
+"""
+
+import logging
+
+from django.conf import settings
+from django_elasticsearch_dsl.registries import registry
+from django_elasticsearch_dsl.signals import RealTimeSignalProcessor
+
+logger = logging.getLogger(__name__)
+
+
+class SearchSignalProcessor(RealTimeSignalProcessor):
+    def handle_save(self, sender, instance, **kwargs):
+        if self._indexed(sender):
+            self._guarded("index", instance, super().handle_save, sender, instance, **kwargs)
+
+    def handle_pre_delete(self, sender, instance, **kwargs):
+        if self._indexed(sender):
+            self._guarded("unlink", instance, super().handle_pre_delete, sender, instance)
+
+    def handle_delete(self, sender, instance, **kwargs):
+        if self._indexed(sender):
+            self._guarded("remove", instance, super().handle_delete, sender, instance, **kwargs)
+
+    def handle_m2m_changed(self, sender, instance, action, **kwargs):
+        if self._indexed(instance.__class__):
+            super().handle_m2m_changed(sender, instance, action, **kwargs)
+
+    @staticmethod
+    def _indexed(model):
+        return bool(settings.ELASTICSEARCH_URL) and model in registry.get_models()
+
+    @staticmethod
+    def _guarded(what, instance, handler, *args, **kwargs):
+        from students.search import ENGINE_ERRORS, ensure_index
+
+        try:
+            ensure_index()
+            handler(*args, **kwargs)
+        except ENGINE_ERRORS as exc:
+            logger.error(
+                "search index: could not %s %s #%s (%s); rebuild the index once the engine "
+                "answers again",
+                what,
+                instance.__class__.__name__,
+                instance.pk,
+                exc,
+            )

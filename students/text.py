@@ -1,0 +1,20 @@
+"""How search text is cut into tokens, shared by the index and the query side of both backends."""
+
+import re
+import unicodedata
+
+# Letters and digits only: quotes, `*`, `~`, `(`, `\`, `:` and the rest never reach an engine.
+TOKEN = re.compile(r"[^\W_]+")
+MAX_QUERY_TOKENS = 8
+
+
+def fold(text, *, strip_accents=True):
+    """Lower case and, unless told otherwise, without accents ("İlhan Şeker" -> "ilhan seker")."""
+    if strip_accents:
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return text.lower()
+
+
+def search_tokens(text, *, strip_accents=True):
+    return TOKEN.findall(fold(text, strip_accents=strip_accents))
