@@ -9,11 +9,13 @@ worker maintenance calls the same `on_failure` callback with AbandonedJobError.
 """
 
 import logging
+import textwrap
 import traceback as traceback_module
 
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
+from students.search import ENGINE_ERRORS
 from students.services import run_crud_cycle
 from users.services import ThrottledProgress, fail_task, finish_task, start_task
 
@@ -45,7 +47,11 @@ def failure_message(exc_type, exc_value, timeout=None):
         return f"The job ran past its time limit{limit} and was stopped. {PREVIOUS_INTACT}"
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
         return f"The worker running the job stopped unexpectedly. {PREVIOUS_INTACT}"
-    return f"The job failed: {exc_value or exc_type.__name__}. {PREVIOUS_INTACT}"
+    if exc_type is not None and issubclass(exc_type, ENGINE_ERRORS):
+        detail = "the search engine did not answer"
+    else:
+        detail = textwrap.shorten(str(exc_value) or exc_type.__name__, width=120)
+    return f"The job failed: {detail}. {PREVIOUS_INTACT}"
 
 
 def on_crud_job_failure(job, connection, exc_type, exc_value, traceback):

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import django_rq
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 from rq import Callback
 
 from students.models import Student
-from students.search import index_students, remove_students
+from students.search import index_students, refresh_index, remove_students
 from users.models import Task
 from users.services import create_task, fail_task
 
@@ -163,7 +163,7 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
             report(phases["update"].percent(updated, count), f"Updated {updated} of {count}")
         timings["update"] = time.perf_counter() - phase_started
     except BaseException:
-        _discard_generation(new_students, batch_size)
+        _discard_generation(generation)
         raise
 
     phase_started = time.perf_counter()
@@ -171,11 +171,12 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     with transaction.atomic():
         # The previous generation goes all at once or not at all.
         previous_ids = list(previous.order_by("id").values_list("id", flat=True))
-        deleted, _ = previous.delete()
+        deleted = _delete_generations("generation < %s", generation)
     for start in range(0, len(previous_ids), batch_size):
         remove_students(previous_ids[start : start + batch_size])
         done = min(start + batch_size, len(previous_ids))
         report(phases["delete"].percent(done, len(previous_ids)), f"Deleted {done} old students")
+    refresh_index()
     timings["delete"] = time.perf_counter() - phase_started
 
     total = time.perf_counter() - cycle_started
@@ -191,13 +192,26 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     }
 
 
-def _discard_generation(new_students, batch_size):
+def _delete_generations(condition, generation):
+    """DELETE in one SQL statement, without signals.
+
+    QuerySet.delete() would load every row to send the search autosync's per-row
+    signals (one index request per student); the job removes documents in bulk itself.
+    """
+    table = connection.ops.quote_name(Student._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {condition}", [generation])  # noqa: S608
+        return cursor.rowcount
+
+
+def _discard_generation(generation):
     """Undo a half-done generation; the error that brought us here is the one to report."""
     try:
-        for ids in _id_batches(new_students, batch_size):
-            with transaction.atomic():
-                Student.objects.filter(id__in=ids).delete()
-            remove_students(ids)
+        with transaction.atomic():
+            ids = list(Student.objects.filter(generation=generation).values_list("id", flat=True))
+            _delete_generations("generation = %s", generation)
+        remove_students(ids)
+        refresh_index()
     except Exception:
         logger.exception("Could not fully discard the unfinished student generation")
 
@@ -215,7 +229,9 @@ def start_crud_job(*, owner, count):
 
         def enqueue():
             try:
-                django_rq.get_queue(settings.CRUD_JOB_QUEUE).enqueue(
+                # Already after the commit: django-rq must not defer it a second time.
+                queue = django_rq.get_queue(settings.CRUD_JOB_QUEUE, commit_mode="auto")
+                queue.enqueue(
                     "students.jobs.run_crud_job",
                     str(task.public_id),
                     count,
