@@ -31,7 +31,7 @@ async def connect(*headers):
 
 
 async def test_an_anonymous_socket_is_refused():
-    communicator, connected, code = await connect(ORIGIN)
+    _, connected, code = await connect(ORIGIN)
     assert not connected
     assert code == CLOSE_UNAUTHENTICATED
 
@@ -40,7 +40,7 @@ async def test_a_socket_from_another_origin_is_refused(make_user, password):
     cookie = await database_sync_to_async(session_cookie)(
         await database_sync_to_async(make_user)(), password
     )
-    communicator, connected, _ = await connect(cookie, (b"origin", b"https://evil.example"))
+    _, connected, _ = await connect(cookie, (b"origin", b"https://evil.example"))
     assert not connected
 
 
