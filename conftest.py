@@ -155,3 +155,25 @@ def make_user(db, password):
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_server():
+    """A real Elasticsearch node (fetched from Maven Central on the first run), started once."""
+    from core.elasticsearch_server import start_elasticsearch_server
+
+    node = start_elasticsearch_server()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def elasticsearch(elasticsearch_server, settings):
+    """Search on Elasticsearch for one test, starting from an empty `students` index."""
+    from students.search import delete_index, ensure_index
+
+    settings.ELASTICSEARCH_URL = elasticsearch_server.url
+    delete_index()
+    ensure_index()
+    yield elasticsearch_server.url
+    delete_index()

@@ -104,39 +104,56 @@ def cluster_health(url, timeout=1.0):
 @dataclass
 class ElasticsearchNode:
     url: str
+    port: int
     process: subprocess.Popen
     workdir: Path
 
-    def stop(self):
+    def stop(self, *, keep_data=False):
+        """Stop the node; keep_data leaves its files for a restart."""
         stop_process(self.process, timeout=30.0)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def log_tail(self, lines=40):
-        logs = sorted((self.workdir / "logs").glob("*.log"))
-        console = self.workdir / "console.log"
-        text = "\n".join(path.read_text(errors="replace") for path in [console, *logs[:1]])
+        logs = [self.workdir / "console.log", *sorted((self.workdir / "logs").glob("*.log"))[:1]]
+        text = "\n".join(path.read_text(errors="replace") for path in logs if path.exists())
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_elasticsearch_server(*, port=None, heap="256m", ready_timeout=180.0):
-    """Start one single-node cluster on 127.0.0.1; return it once it is green or yellow."""
-    port = port or free_loopback_port()
-    user = _unprivileged_user()
-    # Under /tmp rather than pytest's private (0700, root-owned) folders so the node's user
-    # can reach it.
-    workdir = Path(tempfile.mkdtemp(prefix="cookbook-es-"))
+def _unpack(workdir, user):
     with zipfile.ZipFile(distribution_zip()) as archive:
         archive.extractall(workdir)
-    home = workdir / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+    for path in (_home(workdir) / "bin").iterdir():  # zipfile does not keep the executable bits
+        path.chmod(0o755)
     for sub in ("data", "logs", "tmp"):
         (workdir / sub).mkdir()
-    for path in (home / "bin").iterdir():  # zipfile does not keep the executable bits
-        path.chmod(0o755)
     if user is not None:
         for root, dirs, files in os.walk(workdir):
             for name in [*dirs, *files]:
                 os.lchown(os.path.join(root, name), *user)
         os.chown(workdir, *user)
+
+
+def _home(workdir):
+    return workdir / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+
+
+def start_elasticsearch_server(*, port=None, heap="256m", restart=None, ready_timeout=180.0):
+    """Start a single-node cluster on 127.0.0.1; return it once it is green or yellow.
+
+    `restart` is a node stopped with keep_data=True: the new node reuses its port and its
+    data, as an engine coming back after an outage does.
+    """
+    user = _unprivileged_user()
+    if restart is not None:
+        port, workdir = restart.port, restart.workdir
+    else:
+        port = port or free_loopback_port()
+        # Under /tmp rather than pytest's private (0700, root-owned) folders so that the
+        # node's user can reach it.
+        workdir = Path(tempfile.mkdtemp(prefix="cookbook-es-"))
+        _unpack(workdir, user)
+    home = _home(workdir)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "ES_JAVA_HOME": java_home(),
@@ -161,22 +178,17 @@ def start_elasticsearch_server(*, port=None, heap="256m", ready_timeout=180.0):
     command = [str(home / "bin" / "elasticsearch")]
     command += [f"-E{key}={value}" for key, value in settings.items()]
     if user is not None:
-        command = [
-            shutil.which("setpriv") or "/usr/bin/setpriv",
-            f"--reuid={user[0]}",
-            f"--regid={user[1]}",
-            "--clear-groups",
-            "--",
-            *command,
-        ]
-    with open(workdir / "console.log", "wb") as console:
+        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+        command = [setpriv, f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", *command]
+    with open(workdir / "console.log", "ab") as console:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
             command, env=env, cwd=workdir, stdin=subprocess.DEVNULL, stdout=console, stderr=console
         )
-    node = ElasticsearchNode(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir)
+    url = f"http://127.0.0.1:{port}"
+    node = ElasticsearchNode(url=url, port=port, process=process, workdir=workdir)
     deadline = time.monotonic() + ready_timeout
     while True:
-        health = cluster_health(node.url)
+        health = cluster_health(url)
         if health and health.get("status") in {"green", "yellow"}:
             return node
         if process.poll() is not None or time.monotonic() > deadline:

@@ -6,9 +6,9 @@ from core.views import healthz
 urlpatterns = [
     path("", include("cookbook.urls")),
     path("accounts/", include("users.urls")),
+    path("students/", include("students.urls")),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),
-    path("students/", include("students.urls")),
     path("result/", include("users.task_urls")),
 ]

@@ -152,6 +152,13 @@ def ensure_index():
     return created
 
 
+def delete_index():
+    """Drop the index (missing is fine); the next write or `ensure_index()` creates it again."""
+    if settings.ELASTICSEARCH_URL:
+        _client().indices.delete(index=StudentDocument._index._name, ignore_unavailable=True)
+        _existing_indices.clear()
+
+
 def sync_index_when_missing():
     """Create the index and fill it from the database when it does not exist yet.
 
@@ -187,18 +194,24 @@ def _search_elasticsearch(query, limit):
     tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
     if not tokens:
         return []
-    every_word_starts_a_term = [{"prefix": {"terms": token}} for token in tokens]
-    every_word_is_a_term = [{"term": {"terms": token}} for token in tokens]
-    every_word_nearly_a_term = [
-        {"match": {"terms": {"query": token, "fuzziness": "AUTO", "prefix_length": 1}}}
-        for token in tokens
+    # Three tiers, each a constant score so that the order is predictable: every word
+    # exact (4 + 2 + 1), every word a prefix (2, + 1 when also close), every word close (1).
+    tiers = [
+        (4.0, [{"term": {"terms": token}} for token in tokens]),
+        (2.0, [{"prefix": {"terms": token}} for token in tokens]),
+        (
+            1.0,
+            [
+                {"match": {"terms": {"query": token, "fuzziness": "AUTO", "prefix_length": 1}}}
+                for token in tokens
+            ],
+        ),
     ]
     body_query = {
         "bool": {
             "should": [
-                {"bool": {"filter": every_word_starts_a_term, "boost": 2.0}},
-                {"bool": {"must": every_word_is_a_term, "boost": 3.0}},
-                {"bool": {"must": every_word_nearly_a_term}},
+                {"constant_score": {"filter": {"bool": {"filter": clauses}}, "boost": boost}}
+                for boost, clauses in tiers
             ],
             "minimum_should_match": 1,
         }

@@ -1,4 +1,5 @@
-"""Writes to students: the CRUD job's full cycle and its start from a request."""
+"""Writes of the student directory: the demo students and the CRUD job (its full cycle and
+its start from a request)."""
 
 import hashlib
 import logging
@@ -11,12 +12,19 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
+from faker import Faker
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 from rq import Callback
 
 from students.models import Student
-from students.search import index_students, refresh_index, remove_students
+from students.search import (
+    ENGINE_ERRORS,
+    index_students,
+    refresh_index,
+    remove_students,
+    sync_index_when_missing,
+)
 from users.models import Task
 from users.services import create_task, fail_task
 
@@ -26,8 +34,43 @@ MIN_COUNT = 1
 MAX_COUNT = 100_000
 DEFAULT_COUNT = 10_000
 
+DEMO_STUDENT_COUNT = 200
+
 # Share of the progress bar each phase fills, in order.
 PHASE_WEIGHTS = {"create": 40, "verify": 15, "update": 30, "delete": 15}
+
+
+def fake_students(count, *, seed=None):
+    """`count` unsaved fake students, generated lazily."""
+    faker = Faker()
+    if seed is not None:
+        faker.seed_instance(seed)
+    for _ in range(count):
+        first_name, last_name = faker.first_name()[:30], faker.last_name()[:30]
+        yield Student(
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{first_name}.{last_name}{faker.random_int(1, 999)}@example.com".lower(),
+            age=faker.random_int(17, 65),
+        )
+
+
+def load_demo_students(count=DEMO_STUDENT_COUNT):
+    """Create the demo students once (only into an empty table) and make sure search has them.
+
+    Returns how many students were created. The search index is created and filled when it
+    is missing; an engine that does not answer is logged, never fatal to the run command.
+    """
+    created = []
+    if not Student.objects.exists():
+        created = Student.objects.bulk_create(fake_students(count, seed=2024))
+    try:
+        if not sync_index_when_missing() and created:
+            index_students(created)
+            refresh_index()
+    except ENGINE_ERRORS as exc:
+        logger.warning("search index not synced (%s); run manage.py search_index --rebuild", exc)
+    return len(created)
 
 
 class CrudJobError(Exception):

@@ -9,10 +9,16 @@ MAX_QUERY_TOKENS = 8
 
 
 def fold(text, *, strip_accents=True):
-    """Lower case and, unless told otherwise, without accents ("İlhan Şeker" -> "ilhan seker")."""
+    """Lower case and, unless told otherwise, without accents ("Işık Şeker" -> "isik seker").
+
+    The same folds as SQLite FTS5's `unicode61 remove_diacritics 2`, plus the Turkish
+    dotless "ı" as "i" (migration 0002 does that one for FTS5), so that the Elasticsearch
+    and SQLite backends see the same words.
+    """
     if strip_accents:
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(char for char in decomposed if not unicodedata.combining(char))
+        text = text.replace("ı", "i")
     return text.lower()
 
 

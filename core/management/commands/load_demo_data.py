@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from students.services import load_demo_students
 from users.services import DEMO_EMAIL, ensure_demo_account
 
 
@@ -21,3 +22,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the demo account {DEMO_EMAIL}.")
         else:
             self.stdout.write(f"The demo account {DEMO_EMAIL} already exists.")
+        created = load_demo_students()
+        self.stdout.write(f"Created {created} demo students." if created else "Students present.")

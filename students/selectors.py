@@ -1,0 +1,23 @@
+"""Reads of the student directory."""
+
+from django.core.paginator import Paginator
+
+from students.models import Student
+
+STUDENTS_PER_PAGE = 50
+# The sort orders the table offers, each backed by the (last_name, first_name, id) index.
+SORT_ORDERS = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+}
+DEFAULT_SORT = "name"
+
+
+def student_page(*, sort=DEFAULT_SORT, page_number=1):
+    """One page of the directory; an unknown sort is a ValueError, a bad page number the nearest."""
+    if sort not in SORT_ORDERS:
+        raise ValueError(f"Unknown sort order {sort!r}; use one of {', '.join(SORT_ORDERS)}.")
+    students = Student.objects.only("id", "first_name", "last_name", "email", "age").order_by(
+        *SORT_ORDERS[sort]
+    )
+    return Paginator(students, STUDENTS_PER_PAGE).get_page(page_number)
