@@ -7,7 +7,7 @@ from rq import Callback, SimpleWorker
 
 from students.jobs import on_crud_job_failure, run_crud_job
 from students.models import Student
-from students.search import search_students
+from students.search import index_students, refresh_index, search_students
 from students.services import FakeStudents, run_crud_cycle
 from users.models import Task
 from users.services import create_task
@@ -20,7 +20,7 @@ def make_generation(size, generation=0):
     return Student.objects.bulk_create(students)
 
 
-def test_the_cycle_replaces_the_previous_generation():
+def test_the_cycle_replaces_the_previous_generation(search_backend):
     old = make_generation(30)
     progress = []
 
@@ -49,8 +49,9 @@ def test_every_new_student_is_updated_once():
     assert stored == [(s.email, s.age + 1) for s in written]
 
 
-def test_the_new_generation_is_searchable_and_the_old_one_is_not():
+def test_the_new_generation_is_searchable_and_the_old_one_is_not(search_backend):
     old = make_generation(5)
+    index_students(old)
     run_crud_cycle(40, batch_size=16)
     newcomer = Student.objects.order_by("id").first()
     found = {r["id"] for r in search_students(newcomer.email.split("@")[0]).results}
@@ -61,12 +62,21 @@ def test_the_new_generation_is_searchable_and_the_old_one_is_not():
 
 
 @pytest.mark.parametrize("failing_phase", ["Created", "Verified", "Updated"])
-def test_a_failure_leaves_the_previous_generation_intact_and_searchable(failing_phase):
+def test_a_failure_leaves_the_previous_generation_intact_and_searchable(
+    search_backend, failing_phase
+):
     old = make_generation(20)
+    index_students(old)
+    refresh_index()
     before = list(Student.objects.order_by("id").values_list("id", "email", "age"))
+    newcomers = []
 
     def fail_in_phase(progress, message):
         if message.startswith(failing_phase):
+            refresh_index()
+            newcomers.extend(Student.objects.filter(generation=1).values_list("id", "email"))
+            first_id, first_email = newcomers[0]
+            assert first_id in {hit["id"] for hit in search_students(first_email).results}
             raise RuntimeError(f"broken while {failing_phase.lower()}")
 
     with pytest.raises(RuntimeError, match="broken"):
@@ -75,6 +85,10 @@ def test_a_failure_leaves_the_previous_generation_intact_and_searchable(failing_
     assert list(Student.objects.order_by("id").values_list("id", "email", "age")) == before
     hits = search_students(old[3].email.split("@")[0]).results
     assert old[3].id in {hit["id"] for hit in hits}
+    # The discarded generation was searchable mid-way and is gone from the index too.
+    assert newcomers
+    for newcomer_id, email in newcomers[:5]:
+        assert newcomer_id not in {hit["id"] for hit in search_students(email).results}
 
 
 @pytest.mark.parametrize("count", [0, -1, 100_001])
