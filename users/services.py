@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from users.models import CustomUser, Task
 from users.selectors import active_task, task_update_message, task_updates_group
@@ -134,7 +135,8 @@ def publish_task_update(task):
         async_to_sync(get_channel_layer().group_send)(
             task_updates_group(task.owner_id), task_update_message(task)
         )
-    except Exception:
+    except (RedisError, OSError):
+        # Narrow on purpose: a job timeout raised in here must still stop the job.
         logger.warning("Could not publish the update of task %s", task.public_id, exc_info=True)
 
 

@@ -157,3 +157,17 @@ def test_tasks_are_read_only_in_the_admin_for_staff(client, make_user, user):
     assert client.get(reverse("admin:users_task_add")).status_code == 403
     client.force_login(user)
     assert client.get(reverse("admin:users_task_changelist")).status_code == 302
+
+
+def test_a_channel_layer_that_is_down_does_not_stop_the_task(user, settings):
+    task = create_task(owner=user, kind=CRUD)
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},
+        }
+    }
+    assert start_task(task.public_id, message="go").status == "running"
+    assert report_task_progress(task.public_id, progress=50, message="half")
+    task.refresh_from_db()
+    assert (task.status, task.progress) == ("running", 50)
