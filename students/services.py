@@ -255,7 +255,9 @@ def start_crud_job(*, owner, count):
     """
     with transaction.atomic():
         task = create_task(
-            owner=owner, kind=Task.Kind.STUDENT_CRUD, message=f"Waiting for a worker ({count})"
+            owner=owner,
+            kind=Task.Kind.STUDENT_CRUD,
+            message=f"Waiting for a worker to replace the students with {count} new ones",
         )
 
         def enqueue():

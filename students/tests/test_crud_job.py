@@ -33,7 +33,9 @@ def test_the_cycle_replaces_the_previous_generation(search_backend):
     assert result["created"] == result["verified"] == result["updated"] == 250
     assert result["deleted"] == 30
     assert set(result["seconds"]) == {"create", "verify", "update", "index", "delete"}
-    assert result["total_seconds"] >= sum(result["seconds"].values()) * 0.99
+    # Indexing runs beside the database work, so only the other phases add up.
+    sequential = sum(result["seconds"][phase] for phase in ("create", "verify", "update", "delete"))
+    assert result["total_seconds"] >= sequential * 0.99
     # One report per batch of new students, one per batch of removed ones.
     assert [p for p, _ in progress] == [34, 68, 85, 100]
 
@@ -88,7 +90,7 @@ def test_a_failure_leaves_the_previous_generation_intact_and_searchable(
     assert list(Student.objects.order_by("id").values_list("id", "email", "age")) == before
     hits = search_students(old[3].email.split("@")[0]).results
     assert old[3].id in {hit["id"] for hit in hits}
-    # The discarded generation was searchable mid-way and is gone from the index too.
+    # The discarded generation is gone from the index too.
     assert newcomers
     for newcomer_id, email in newcomers[:5]:
         assert newcomer_id not in {hit["id"] for hit in search_students(email).results}

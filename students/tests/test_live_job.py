@@ -1,9 +1,13 @@
 """End to end: live daphne, real RQ worker processes and a websocket client."""
 
+import os
+import signal
+
 import pytest
 
 from students.models import Student
 from students.tests.live import (
+    child_pids,
     kill_worker_and_work_horse,
     post_json,
     receive_until,
@@ -95,5 +99,31 @@ def test_a_worker_killed_mid_job_ends_failed_and_frees_the_next_start(
     old_ids = {student.id for student in previous}
     assert old_ids <= set(Student.objects.values_list("id", flat=True))
 
+    status, _ = post_json(live_daphne, "/students/test/", {"count": 10}, session_key)
+    assert status == 202
+
+
+def test_a_work_horse_killed_under_its_worker_fails_the_task_at_once(
+    live_daphne, worker_env, user, tmp_path
+):
+    session_key = session_for(user)
+    with (
+        task_socket(live_daphne, session_key) as socket,
+        rq_worker(worker_env, tmp_path / "worker.log") as worker,
+    ):
+        status, body = post_json(live_daphne, "/students/test/", {"count": 100_000}, session_key)
+        assert status == 202
+        receive_until(
+            socket, lambda u: u["status"] == "running" and u["progress"] > 0, UPDATE_TIMEOUT
+        )
+        # As the kernel's OOM killer would: the work horse dies, its worker lives on.
+        for pid in child_pids(worker.pid):
+            os.kill(pid, signal.SIGKILL)
+        updates = receive_until(socket, is_terminal, UPDATE_TIMEOUT)
+        assert worker.poll() is None
+
+    final = updates[-1]
+    assert (final["task_id"], final["status"]) == (body["task_id"], "failed")
+    assert "process running the job was killed (signal 9)" in final["message"]
     status, _ = post_json(live_daphne, "/students/test/", {"count": 10}, session_key)
     assert status == 202
