@@ -68,8 +68,7 @@ def naive_cycle(count):
     return timings
 
 
-def print_timings(label, timings):
-    total = sum(timings.values())
+def print_timings(label, timings, total):
     phases = "  ".join(f"{phase} {seconds:6.3f} s" for phase, seconds in timings.items())
     print(f"{label:<8} {phases}  total {total:8.3f} s")
     return total
@@ -139,8 +138,12 @@ def main():
 
         run_crud_cycle(args.count)  # the previous generation the measured cycle replaces
         batched = run_crud_cycle(args.count)
-        batched_total = print_timings("batched", batched["seconds"])
-        naive_total = print_timings("naive", naive_cycle(args.count))
+        # The batched version indexes beside its database work: its total is the wall time.
+        batched_total = batched["total_seconds"]
+        print_timings("batched", batched["seconds"], batched_total)
+        naive = naive_cycle(args.count)
+        naive_total = sum(naive.values())
+        print_timings("naive", naive, naive_total)
         print(f"ratio    naive / batched = {naive_total / batched_total:.1f}x")
         print(
             f"targets  batched <= 3 s: {'met' if batched_total <= 3 else 'MISSED'}; "
