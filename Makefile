@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-test chromium clean
+.PHONY: run test lint format lock install install-test chromium elasticsearch clean
 
 run: install
 	$(BIN)/python manage.py runlocal
 
-test: install-test chromium
+test: install-test chromium elasticsearch
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -37,6 +37,13 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Search tests run a real Elasticsearch: Maven fetches it (cached in ~/.cache), a JDK runs it.
+elasticsearch: install-test
+	@command -v mvn >/dev/null && command -v java >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven openjdk-17-jdk-headless; }
+	$(BIN)/python -c 'from core.elasticsearch_server import distribution_zip; distribution_zip()'
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -74,7 +74,7 @@ def wait_for_http(url, process, timeout=30.0):
 
 
 @pytest.fixture(scope="session")
-def live_server_env(django_db_setup, redis_server):
+def live_server_env(django_db_setup, redis_server, tmp_path_factory):
     """Environment for child processes (daphne, RQ workers) sharing the test database and Redis."""
     return {
         **os.environ,
@@ -82,21 +82,20 @@ def live_server_env(django_db_setup, redis_server):
         "DJANGO_DEBUG": "true",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_server,
+        "DJANGO_MEDIA_ROOT": str(tmp_path_factory.mktemp("live-media")),
         "PYTHONUNBUFFERED": "1",
     }
 
 
-@pytest.fixture(scope="session")
-def live_daphne(live_server_env, tmp_path_factory):
-    """A real daphne serving the ASGI app (HTTP and websockets) on a free loopback port."""
+def start_daphne(env, log_path):
+    """A real daphne serving the ASGI app (HTTP and websockets); returns (url, process)."""
     port = free_loopback_port()
-    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     command = [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*command, "project.asgi:application"],
             cwd=BASE_DIR,
-            env=live_server_env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -106,6 +105,13 @@ def live_daphne(live_server_env, tmp_path_factory):
     except Exception:
         stop_process(process)
         raise RuntimeError(f"daphne did not start:\n{log_path.read_text()}") from None
+    return url, process
+
+
+@pytest.fixture(scope="session")
+def live_daphne(live_server_env, tmp_path_factory):
+    """A real daphne serving the ASGI app (HTTP and websockets) on a free loopback port."""
+    url, process = start_daphne(live_server_env, tmp_path_factory.mktemp("daphne") / "daphne.log")
     yield url
     stop_process(process)
 

@@ -1,4 +1,4 @@
-"""Reads for the health endpoint: each part of the stack answers or it does not."""
+"""Reads of the core app: the health of each part of the stack, the users' folders."""
 
 import logging
 import time
@@ -7,6 +7,9 @@ import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.db.models import Count, Sum
+
+from core.models import Document
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +71,27 @@ def component_health():
         "storage": _timed(_storage),
     }
     return all(part["ok"] for part in components.values()), components
+
+
+def folder_summaries(owner):
+    """The owner's folders with their file count and total size, by name."""
+    return (
+        Document.objects.filter(owner=owner)
+        .values("folder")
+        .annotate(file_count=Count("id"), total_size=Sum("size"))
+        .order_by("folder")
+    )
+
+
+def folder_names(owner):
+    return list(
+        Document.objects.filter(owner=owner)
+        .values_list("folder", flat=True)
+        .distinct()
+        .order_by("folder")
+    )
+
+
+def folder_documents(owner, folder):
+    """The owner's documents in one folder (empty for a folder they do not have)."""
+    return list(Document.objects.filter(owner=owner, folder=folder).order_by("original_name", "id"))

@@ -1,8 +1,25 @@
-from django.http import JsonResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.core.handlers.asgi import ASGIRequest
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
 
-from core.selectors import component_health
+from core.forms import UploadForm
+from core.selectors import component_health, folder_documents, folder_names, folder_summaries
+from core.services import StorageUnavailable, clean_folder_name, store_uploads
+from core.upload_handlers import FileSizeLimitHandler
+from core.zips import folder_zip_chunks, in_worker_threads
+
+# Multipart boundaries, headers and the small fields around the files.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
 @never_cache
@@ -13,3 +30,123 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "components": components},
         status=200 if healthy else 503,
     )
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _upload_page(request, *, form=None, errors=(), status=200):
+    context = {
+        "form": form or UploadForm(),
+        "errors": errors,
+        "folders": folder_names(request.user),
+        "max_file_size": settings.UPLOAD_MAX_FILE_SIZE,
+    }
+    return render(request, "core/upload.html", context, status=status)
+
+
+def _upload_error(request, status, message, form=None):
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    return _upload_page(request, form=form, errors=[message], status=status)
+
+
+def _too_large_message(file_name=None):
+    limit = filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)
+    if file_name:
+        return (
+            f"“{file_name}” is too large: each file can be at most {limit}; nothing was uploaded."
+        )
+    return f"Each file can be at most {limit}; nothing was uploaded."
+
+
+# CSRF is checked by csrf_protect inside, once the size-limiting upload handlers are in
+# place: the middleware would read the body with the default handlers first.
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    if request.method == "GET":
+        return _upload_page(request)
+    try:
+        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _upload_error(request, 400, "The request has an invalid Content-Length.")
+    max_body = settings.UPLOAD_MAX_FILE_SIZE * settings.UPLOAD_MAX_FILES + MULTIPART_OVERHEAD_BYTES
+    if content_length > max_body:
+        return _upload_error(request, 413, _too_large_message())
+    size_limit = FileSizeLimitHandler(request, max_file_size=settings.UPLOAD_MAX_FILE_SIZE)
+    request.upload_handlers = [size_limit, TemporaryFileUploadHandler(request)]
+    return csrf_protect(_store_upload)(request, size_limit)
+
+
+def _store_upload(request, size_limit):
+    # Reading request.FILES parses the body through the handlers set above.
+    form = UploadForm(request.POST, request.FILES)
+    if size_limit.too_large_file_name is not None:
+        return _upload_error(request, 413, _too_large_message(size_limit.too_large_file_name))
+    if not form.is_valid():
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+        return _upload_error(request, 400, message, form)
+    folder = form.cleaned_data["folder"]
+    try:
+        documents = store_uploads(
+            owner=request.user, folder=folder, files=form.cleaned_data["file"]
+        )
+    except StorageUnavailable:
+        return _upload_error(
+            request, 503, "The file store is not answering, so nothing was saved. Try again soon."
+        )
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "folder": folder,
+                "documents": [
+                    {
+                        "id": document.pk,
+                        "name": document.original_name,
+                        "size": document.size,
+                        "content_type": document.content_type,
+                        "checksum": document.checksum,
+                    }
+                    for document in documents
+                ],
+            },
+            status=201,
+        )
+    messages.success(request, f"Uploaded {len(documents)} file(s) to “{folder}”.")
+    return redirect("upload")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def download(request):
+    if request.method == "GET":
+        return _download_page(request)
+    raw_folder = request.POST.get("folder_name", "")
+    try:
+        folder = clean_folder_name(raw_folder)
+    except ValidationError:
+        documents = []
+    else:
+        documents = folder_documents(request.user, folder)
+    if not documents:
+        message = "You have no folder of that name."
+        if _wants_json(request):
+            return JsonResponse({"error": message}, status=404)
+        return _download_page(request, errors=[message], status=404)
+    chunks = folder_zip_chunks(folder, documents)
+    response = StreamingHttpResponse(
+        # Under ASGI a plain iterator would be read whole before the first byte is sent.
+        in_worker_threads(chunks) if isinstance(request, ASGIRequest) else chunks,
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{folder}.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download_page(request, *, errors=(), status=200):
+    context = {"folders": folder_summaries(request.user), "errors": errors}
+    return render(request, "core/download.html", context, status=status)

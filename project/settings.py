@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
@@ -155,21 +156,42 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+
+
+def s3_storage(
+    *, bucket_name, endpoint_url=None, region_name=None, access_key=None, secret_key=None
+):
+    """The default storage on S3 (or MinIO...): private objects, signed URLs; tests reuse it."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "core.storage.StreamingS3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+            "bucket_name": bucket_name,
+            "endpoint_url": endpoint_url,
+            "region_name": region_name,
+            "access_key": access_key,
+            "secret_key": secret_key,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            # An unreachable store fails the request in seconds instead of hanging it.
+            "client_config": Config(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+            ),
         },
     }
+
+
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_storage(
+        bucket_name=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=None),
+        region_name=env.str("AWS_S3_REGION_NAME", default=None),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=None),
+    )
 
 # Under daphne in development whitenoise serves straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
@@ -197,6 +219,18 @@ ELASTICSEARCH_DSL_INDEX_SETTINGS = {
 }
 ELASTICSEARCH_DSL_AUTOSYNC = env.bool("ELASTICSEARCH_AUTOSYNC", default=True)
 ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "students.signals.SearchSignalProcessor"
+
+# Cookbook: recipe pages read through the Redis cache; invalidation keeps it fresh and
+# this TTL is only the safety net (seconds).
+COOKBOOK_CACHE_TTL = env.int("COOKBOOK_CACHE_TTL", default=3600)
+
+# Uploads and folder downloads (core): a size limit per file, checked while the body
+# arrives; every uploaded file spills to a temporary file instead of staying in memory.
+UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=100 * 1024 * 1024)
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+ZIP_DOWNLOAD_CHUNK_SIZE = 256 * 1024
 
 # Student CRUD job and task updates: RQ job limits and worker maintenance cadence.
 CRUD_JOB_QUEUE = "default"

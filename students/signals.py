@@ -1,15 +1,15 @@
 """Autosync of the search index on every save and delete of a student.
 
-django-elasticsearch-dsl's real-time processor, with two differences: it does nothing while
+django-elasticsearch-dsl's real-time processor, with three differences: it does nothing while
 `ELASTICSEARCH_URL` is unset (the database backend needs no help, and the app must not
-reach for an engine it was not given), and an engine that does not answer is logged
+reach for an engine it was not given), nor inside `students.search.autosync_suspended()`
+(bulk writers index in bulk themselves), and an engine that does not answer is logged
 instead of failing the write: the database is the source of truth and
 `manage.py search_index --rebuild` catches the index up.
 """
 
 import logging
 
-from django.conf import settings
 from django_elasticsearch_dsl.registries import registry
 from django_elasticsearch_dsl.signals import RealTimeSignalProcessor
 
@@ -35,7 +35,9 @@ class SearchSignalProcessor(RealTimeSignalProcessor):
 
     @staticmethod
     def _indexed(model):
-        return bool(settings.ELASTICSEARCH_URL) and model in registry.get_models()
+        from students.search import autosync_enabled
+
+        return model in registry.get_models() and autosync_enabled()
 
     @staticmethod
     def _guarded(what, instance, handler, *args, **kwargs):

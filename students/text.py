@@ -18,8 +18,9 @@ def fold(text, *, strip_accents=True):
     if strip_accents:
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(char for char in decomposed if not unicodedata.combining(char))
-        text = text.replace("ı", "i")
-    return text.lower()
+        return text.replace("ı", "i").lower()
+    # "İ".lower() is "i" + a combining dot above; the dot would split the word in two.
+    return unicodedata.normalize("NFC", text.lower().replace("\u0307", ""))
 
 
 def search_tokens(text, *, strip_accents=True):

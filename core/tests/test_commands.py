@@ -47,3 +47,16 @@ def test_runlocal_refuses_a_remote_redis_that_does_not_answer(settings):
     settings.REDIS_URL = "redis://redis.invalid:6379/0"
     with pytest.raises(CommandError, match="does not answer"):
         RunLocal()._ensure_redis()
+
+
+def test_wait_for_services_returns_once_everything_answers(capsys):
+    call_command("wait_for_services", timeout=5)
+    assert "All services answer." in capsys.readouterr().out
+
+
+def test_wait_for_services_names_what_does_not_answer(settings):
+    from django.core.management.base import CommandError
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    with pytest.raises(CommandError, match=r"not answering after 0\.2s: redis"):
+        call_command("wait_for_services", timeout=0.2, interval=0.1)

@@ -1,20 +1,9 @@
-"""/students/test/: the page, the start of the CRUD job and every kind of bad input."""
-
-import django_rq
 import pytest
-from django.test import Client, override_settings
-from django.urls import reverse
 
-from users.models import Task
-from users.services import create_task
+from students.models import Student
+from students.tests.factories import make_students
 
 pytestmark = pytest.mark.django_db
-
-JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def queued_job_ids():
-    return django_rq.get_queue("default").get_job_ids()
 
 
 @pytest.fixture
@@ -23,102 +12,124 @@ def logged_in(client, user):
     return client
 
 
-def test_the_page_explains_the_job_and_offers_n(logged_in):
-    response = logged_in.get(reverse("crud_job"))
+def test_search_json_has_the_spec_shape(logged_in, search_backend):
+    ids = make_students()
+    response = logged_in.get("/students/search/", {"q": "snow"})
     assert response.status_code == 200
-    assert 'name="count"' in response.text and 'value="10000"' in response.text
-    assert 'min="1"' in response.text and 'max="100000"' in response.text
-    assert "Read back and verify" in response.text
+    body = response.json()
+    assert set(body) == {"query", "backend", "count", "took_ms", "results"}
+    assert body["query"] == "snow"
+    assert body["backend"] == search_backend
+    assert body["count"] == 1
+    assert isinstance(body["took_ms"], float)
+    assert body["results"] == [
+        {
+            "id": ids["Jon Snow"],
+            "first_name": "Jon",
+            "last_name": "Snow",
+            "email": "winter@north.net",
+            "age": 19,
+        }
+    ]
 
 
-def test_anonymous_users_are_sent_to_log_in(client):
-    response = client.post(reverse("crud_job"), {"count": 10})
+def test_path_form_answers_the_same(logged_in, search_backend):
+    make_students()
+    by_query = logged_in.get("/students/search/", {"q": "José Şek"}).json()
+    by_path = logged_in.get("/students/search/Jos%C3%A9%20%C5%9Eek").json()
+    assert by_path["query"] == "José Şek"
+    assert by_path["results"] == by_query["results"]
+    assert by_path["count"] == 1
+    assert logged_in.get("/students/search/a/b").json()["results"] == []
+
+
+@pytest.mark.parametrize("query", ["", "a", " "])
+def test_short_queries_are_empty_answers(logged_in, query):
+    make_students()
+    response = logged_in.get("/students/search/", {"q": query})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert response.json()["count"] == 0
+
+
+def test_queries_over_100_characters_are_a_400(logged_in, search_backend):
+    response = logged_in.get("/students/search/", {"q": "a" * 101})
+    assert response.status_code == 400
+    assert "100" in response.json()["error"]
+    assert logged_in.get("/students/search/" + "b" * 101).status_code == 400
+    assert logged_in.get("/students/search/", {"q": "a" * 100}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ['"', "*", "~", "(", "\\", "AND", "<b>x</b>", "İı şğ", "\x00zz"])
+def test_odd_input_never_fails(logged_in, search_backend, query):
+    make_students()
+    response = logged_in.get("/students/search/", {"q": query})
+    assert response.status_code == 200
+    assert response.json()["query"] == query
+
+
+def test_anonymous_search_is_a_401_json_error(client):
+    response = client.get("/students/search/", {"q": "smith"})
+    assert response.status_code == 401
+    assert response.json() == {"error": "Log in to search students."}
+
+
+def test_search_is_get_only(logged_in):
+    assert logged_in.post("/students/search/", {"q": "smith"}).status_code == 405
+
+
+def test_student_page_needs_login(client):
+    response = client.get("/students/")
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
-    assert not Task.objects.exists() and not queued_job_ids()
+    assert response["Location"].startswith("/accounts/login/")
 
 
-def test_a_json_client_gets_202_and_the_job_is_enqueued_once_committed(
-    logged_in, user, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in.post(reverse("crud_job"), {"count": 300}, **JSON)
-    assert response.status_code == 202
-    task = Task.objects.get()
-    assert response.json() == {"task_id": str(task.public_id), "status": "queued"}
-    assert task.owner == user and task.kind == "student_crud" and task.rq_job_id
-    assert queued_job_ids() == [task.rq_job_id]
-    job = django_rq.get_queue("default").fetch_job(task.rq_job_id)
-    assert job.args == (str(task.public_id), 300)
-    assert job.timeout == 600
+def test_student_page_lists_fifty_a_page_sorted_by_name(logged_in):
+    Student.objects.bulk_create(
+        Student(first_name=f"F{i:03d}", last_name=f"L{i:03d}", email=f"s{i}@x.org", age=20)
+        for i in range(120)
+    )
+    response = logged_in.get("/students/")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert len(page.object_list) == 50
+    assert page.object_list[0].last_name == "L000"
+    assert page.paginator.num_pages == 3
+    content = response.content.decode()
+    assert 'href="/students/"' in content and "Students</a>" in content
+    assert 'src="/static/students/search.js"' in content
+    assert 'aria-live="polite"' in content
+
+    last = logged_in.get("/students/", {"sort": "-name", "page": 3}).context["page"]
+    assert [s.last_name for s in last.object_list][-1] == "L000"
+    assert logged_in.get("/students/", {"page": "junk"}).context["page"].number == 1
 
 
-def test_a_browser_is_redirected_to_its_tasks(logged_in, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in.post(reverse("crud_job"), {"count": "25"}, follow=True)
-    assert response.redirect_chain == [(reverse("task_list"), 302)]
-    task = Task.objects.get()
-    assert f'data-task-id="{task.public_id}"' in response.text
-    assert "Started the CRUD job for 25 students" in response.text
+def test_unknown_sort_is_a_400(logged_in):
+    response = logged_in.get("/students/", {"sort": "password"})
+    assert response.status_code == 400
+    assert b"Unknown sort order" in response.content
 
 
-def test_a_second_start_is_refused_naming_the_running_task(
-    logged_in, make_user, django_capture_on_commit_callbacks
-):
-    running = create_task(owner=make_user("other@example.com"), kind=Task.Kind.STUDENT_CRUD)
-    with django_capture_on_commit_callbacks(execute=True):
-        as_json = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
-        as_html = logged_in.post(reverse("crud_job"), {"count": 10})
-    assert as_json.status_code == 409
-    assert as_json.json()["task_id"] == str(running.public_id)
-    assert str(running.public_id) in as_json.json()["error"]
-    assert as_html.status_code == 409
-    assert str(running.public_id) in as_html.text and "already queued" in as_html.text
-    assert Task.objects.count() == 1 and not queued_job_ids()
+def test_student_page_searches_without_javascript_and_escapes(logged_in):
+    Student.objects.create(
+        first_name="<script>x</script>", last_name="Evil", email="e@x.org", age=30
+    )
+    response = logged_in.get("/students/", {"q": "evil"})
+    content = response.content.decode()
+    assert "1 student found" in content
+    assert "&lt;script&gt;x&lt;/script&gt;" in content
+    assert "<script>x</script>" not in content
+    response = logged_in.get("/students/", {"q": "zzzz"})
+    assert "No student matches" in response.content.decode()
+    response = logged_in.get("/students/", {"q": "z" * 101})
+    assert "limited to 100 characters" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        ({"count": "0"}, "greater than or equal to 1"),
-        ({"count": "-1"}, "greater than or equal to 1"),
-        ({"count": "100001"}, "less than or equal to 100000"),
-        ({"count": "abc"}, "Enter a whole number of students."),
-        ({"count": "2.5"}, "Enter a whole number of students."),
-        ({}, "Enter how many students to create."),
-    ],
-)
-def test_bad_counts_are_refused_and_nothing_is_enqueued(
-    logged_in, data, expected, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        as_json = logged_in.post(reverse("crud_job"), data, **JSON)
-        as_html = logged_in.post(reverse("crud_job"), data)
-    assert as_json.status_code == 400
-    assert expected in as_json.json()["error"]
-    assert as_html.status_code == 400
-    assert expected in as_html.text
-    assert not Task.objects.exists() and not queued_job_ids()
-
-
-def test_a_post_without_csrf_token_is_refused(user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    response = client.post(reverse("crud_job"), {"count": 10}, **JSON)
-    assert response.status_code == 403
-    assert not Task.objects.exists() and not queued_job_ids()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_queue_that_is_down_fails_the_task_and_frees_the_next_start(logged_in):
-    # A real commit here: the enqueue runs when the service's transaction commits.
-    unreachable = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
-    with override_settings(RQ_QUEUES=unreachable):
-        response = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
-    assert response.status_code == 503
-    assert "queue is unavailable" in response.json()["error"]
-    assert Task.objects.get().status == "failed"
-
-    response = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
-    assert response.status_code == 202
-    assert queued_job_ids() == [response.json()["task_id"]]
+def test_healthz_pings_the_elasticsearch_cluster(client, elasticsearch):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    search = response.json()["components"]["search"]
+    assert search["ok"] is True
+    assert search["backend"] == "elasticsearch"
+    assert search["cluster"] in {"green", "yellow"}

@@ -139,3 +139,11 @@ def test_navigation_shows_login_state(client, user):
     assert user.email in logged_in.text
     assert "Log out" in logged_in.text
     assert "RQ dashboard" not in logged_in.text
+
+
+def test_staff_navigation_links_to_the_rq_dashboard_and_admin(client, make_user):
+    client.force_login(make_user("staff@example.com", is_staff=True))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'href="/django-rq/"' in response.text
+    assert 'href="/admin/"' in response.text

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from students.services import load_demo_students
@@ -22,5 +23,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the demo account {DEMO_EMAIL}.")
         else:
             self.stdout.write(f"The demo account {DEMO_EMAIL} already exists.")
+        call_command("load_recipes", stdout=self.stdout)
         created = load_demo_students()
         self.stdout.write(f"Created {created} demo students." if created else "Students present.")

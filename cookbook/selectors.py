@@ -1,0 +1,56 @@
+"""Recipe reads: plain data (dicts, lists, strings) built in a fixed number of queries and
+served from the Redis cache (cookbook/cache.py) when warm."""
+
+from django.db.models import Prefetch
+
+from cookbook import cache
+from cookbook.models import Ingredient, Recipe
+
+
+def recipe_list():
+    """Every recipe with its ingredients, in name order."""
+    return cache.read_through(cache.LIST_SCOPE, "data", build_recipe_list)
+
+
+def recipe_detail(recipe_id):
+    """One recipe with its ingredients and steps, or None when there is no such recipe."""
+    return cache.read_through(
+        cache.recipe_scope(recipe_id), "data", lambda: build_recipe_detail(recipe_id)
+    )
+
+
+def build_recipe_list():
+    """Two queries whatever the number of recipes: the recipes, then all their ingredients."""
+    return [_recipe_summary(recipe) for recipe in _recipes_with_ingredients()]
+
+
+def build_recipe_detail(recipe_id):
+    recipe = _recipes_with_ingredients().filter(pk=recipe_id).first()
+    if recipe is None:
+        return None
+    return {
+        **_recipe_summary(recipe),
+        "steps": [step.strip() for step in recipe.instructions.splitlines() if step.strip()],
+    }
+
+
+def _recipes_with_ingredients():
+    ingredients = Ingredient.objects.select_related("food").order_by("id")
+    return Recipe.objects.prefetch_related(Prefetch("ingredient_set", queryset=ingredients))
+
+
+def _recipe_summary(recipe):
+    return {
+        "id": recipe.pk,
+        "name": recipe.name,
+        "desc": recipe.desc,
+        "ingredients": [
+            {
+                "food": ingredient.food.name,
+                "amount": ingredient.amount_display,
+                "unit": ingredient.unit_of_measure,
+                "desc": ingredient.desc,
+            }
+            for ingredient in recipe.ingredient_set.all()
+        ],
+    }

@@ -1,0 +1,62 @@
+"""Recipe writes. Each one invalidates the cache through the model signals and querysets."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from cookbook.models import Food, Ingredient, Recipe
+
+DEMO_RECIPES_FILE = Path(__file__).resolve().parent / "demo_data" / "recipes.json"
+
+
+@transaction.atomic
+def create_recipe(*, name, desc="", instructions="", ingredients=()):
+    """Create a recipe and its ingredients; foods are found or created by name.
+
+    `ingredients` holds dicts with `food` (a name) and optional `amount` (a decimal or a
+    string like "0.125"), `unit_of_measure` and `desc`.
+    """
+    recipe = Recipe.objects.create(name=name, desc=desc, instructions=instructions)
+    foods = foods_named({line["food"] for line in ingredients})
+    Ingredient.objects.bulk_create(
+        Ingredient(
+            recipe=recipe,
+            food=foods[line["food"]],
+            amount=None if line.get("amount") in (None, "") else Decimal(line["amount"]),
+            unit_of_measure=line.get("unit_of_measure", ""),
+            desc=line.get("desc", ""),
+        )
+        for line in ingredients
+    )
+    return recipe
+
+
+def foods_named(names):
+    """{name: Food} for these names, creating the missing foods."""
+    Food.objects.bulk_create([Food(name=name) for name in names], ignore_conflicts=True)
+    return {food.name: food for food in Food.objects.filter(name__in=names)}
+
+
+def load_demo_recipes(path=DEMO_RECIPES_FILE):
+    """Create the demo recipes that do not exist yet (by name); return how many were created."""
+    recipes = json.loads(Path(path).read_text())
+    existing = set(
+        Recipe.objects.filter(name__in=[r["name"] for r in recipes]).values_list("name", flat=True)
+    )
+    created = 0
+    for recipe in recipes:
+        if recipe["name"] in existing:
+            continue
+        create_recipe(
+            name=recipe["name"],
+            desc=recipe["desc"],
+            instructions="\n".join(recipe["steps"]),
+            ingredients=[
+                {"amount": amount, "unit_of_measure": unit, "food": food, "desc": desc}
+                for amount, unit, food, desc in recipe["ingredients"]
+            ],
+        )
+        created += 1
+    return created

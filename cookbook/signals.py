@@ -1,0 +1,39 @@
+"""Single saves and deletes invalidate the recipes they touch (bulk ones: see models.py).
+
+Recipe.ingredients.add/remove/clear/set need no m2m_changed receiver: Django runs them
+through Ingredient's manager (bulk_create, and deletes that send post_delete per row).
+A food can only be deleted while no recipe uses it (PROTECT), so its delete touches none.
+"""
+
+from django.db.models.signals import post_delete, post_init, post_save
+from django.dispatch import receiver
+
+from cookbook import cache
+from cookbook.models import Food, Ingredient, Recipe, recipe_ids_using_foods
+
+
+@receiver(post_save, sender=Recipe)
+@receiver(post_delete, sender=Recipe)
+def recipe_changed(sender, instance, **kwargs):
+    cache.invalidate_recipes([instance.pk])
+
+
+@receiver(post_save, sender=Food)
+def food_saved(sender, instance, created, **kwargs):
+    if not created:
+        cache.invalidate_recipes(recipe_ids_using_foods([instance.pk]))
+
+
+@receiver(post_init, sender=Ingredient)
+def remember_ingredient_recipe(sender, instance, **kwargs):
+    # Read from __dict__: a deferred field must not cost a query here.
+    instance._saved_recipe_id = instance.__dict__.get("recipe_id")
+
+
+@receiver(post_save, sender=Ingredient)
+@receiver(post_delete, sender=Ingredient)
+def ingredient_changed(sender, instance, **kwargs):
+    # Moving an ingredient to another recipe changes both recipes.
+    recipe_ids = {instance.recipe_id, instance._saved_recipe_id} - {None}
+    cache.invalidate_recipes(recipe_ids)
+    instance._saved_recipe_id = instance.recipe_id

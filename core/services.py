@@ -1,0 +1,152 @@
+"""Writes of the core app: storing uploaded files as documents."""
+
+import hashlib
+import logging
+import mimetypes
+import re
+import secrets
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.text import get_valid_filename
+
+from core.models import FOLDER_MAX_LENGTH, ORIGINAL_NAME_MAX_LENGTH, Document
+
+logger = logging.getLogger(__name__)
+
+HASH_CHUNK_SIZE = 1024 * 1024
+# Room for "documents/<owner id>/<folder>/<token>/" in front of the stored file name.
+STORED_NAME_MAX_LENGTH = 150
+
+
+class StorageUnavailable(Exception):
+    """The file store did not take the upload; nothing was recorded."""
+
+
+# Bidirectional overrides can make "gnp.exe" read as "exe.png"; joiners stay for emoji.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _without_control_characters(text):
+    return "".join(
+        char
+        for char in text
+        if unicodedata.category(char) not in {"Cc", "Cs", "Co"} and char not in BIDI_CONTROLS
+    )
+
+
+def clean_folder_name(raw):
+    """The folder as the user will see it, or a ValidationError saying what is wrong."""
+    if _without_control_characters(raw) != raw:
+        raise ValidationError("A folder name cannot contain control characters.")
+    folder = unicodedata.normalize("NFC", raw).strip()
+    if not folder:
+        raise ValidationError("Give the folder a name.")
+    if "/" in folder or "\\" in folder:
+        raise ValidationError("A folder name cannot contain / or \\ (folders do not nest).")
+    if folder in {".", ".."}:
+        raise ValidationError("“.” and “..” are not folder names.")
+    if len(folder) > FOLDER_MAX_LENGTH:
+        raise ValidationError(f"A folder name has at most {FOLDER_MAX_LENGTH} characters.")
+    return folder
+
+
+def clean_original_name(raw):
+    """The name shown and put in zips: no path, no control characters, at most 255 characters."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = unicodedata.normalize("NFC", _without_control_characters(name)).strip()
+    if name in {"", ".", ".."}:
+        return "unnamed"
+    return _shorten(name, ORIGINAL_NAME_MAX_LENGTH)
+
+
+def _shorten(name, max_length):
+    if len(name) <= max_length:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 16:
+        return name[:max_length]
+    return f"{stem[: max_length - len(extension) - 1]}.{extension}"
+
+
+def _safe_segment(text, fallback):
+    """ASCII-safe path segment: no separators, no dot-only names."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    try:
+        segment = get_valid_filename(ascii_text)
+    except Exception:  # Django's SuspiciousFileOperation for names that end up empty
+        segment = ""
+    return re.sub(r"_{2,}", "_", segment).strip("._") or fallback
+
+
+def document_key(owner, folder, original_name):
+    """Where the bytes go: under the owner, the folder, a random token and the file name.
+
+    Only the owner's id, sanitised ASCII segments and a random token reach the key, so no
+    name can climb out of its place, and two uploads of one name never share an object.
+    """
+    folder_segment = _safe_segment(folder, "folder")[:60]
+    file_segment = _shorten(_safe_segment(original_name, "file"), STORED_NAME_MAX_LENGTH)
+    return f"documents/{owner.pk}/{folder_segment}/{secrets.token_hex(8)}/{file_segment}"
+
+
+def _sha256(uploaded_file):
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks(HASH_CHUNK_SIZE):
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def _content_type(uploaded_file, original_name):
+    guessed, _ = mimetypes.guess_type(original_name)
+    declared = (uploaded_file.content_type or "").split(";")[0].strip()
+    return (guessed or declared or "application/octet-stream")[:255]
+
+
+def store_uploads(*, owner, folder, files):
+    """Store every file, then record them all; when anything fails, nothing stays.
+
+    Returns the new documents. Raises StorageUnavailable when the store fails.
+    """
+    stored_names = []
+    documents = []
+    try:
+        for uploaded_file in files:
+            original_name = clean_original_name(uploaded_file.name or "")
+            checksum = _sha256(uploaded_file)
+            stored_name = default_storage.save(
+                document_key(owner, folder, original_name), uploaded_file
+            )
+            stored_names.append(stored_name)
+            documents.append(
+                Document(
+                    owner=owner,
+                    folder=folder,
+                    original_name=original_name,
+                    file=stored_name,
+                    size=uploaded_file.size,
+                    content_type=_content_type(uploaded_file, original_name),
+                    checksum=checksum,
+                )
+            )
+    except Exception as exc:
+        logger.exception("storing %d upload(s) for user %s failed", len(files), owner.pk)
+        _delete_quietly(stored_names)
+        raise StorageUnavailable("The file store did not take the upload.") from exc
+    try:
+        with transaction.atomic():
+            return Document.objects.bulk_create(documents)
+    except Exception:
+        _delete_quietly(stored_names)
+        raise
+
+
+def _delete_quietly(stored_names):
+    for name in stored_names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # the store is often the part that failed
+            logger.warning("could not remove %s after a failed upload", name, exc_info=True)

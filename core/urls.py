@@ -1,0 +1,8 @@
+from django.urls import path
+
+from core import views
+
+urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("download/", views.download, name="download"),
+]

@@ -1,0 +1,99 @@
+"""Folder zips written as they are sent: constant memory whatever the folder's size."""
+
+import logging
+from pathlib import PurePosixPath
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
+
+logger = logging.getLogger(__name__)
+
+# Formats that are compressed already: deflating them again costs CPU and saves nothing.
+COMPRESSED_EXTENSIONS = frozenset(
+    {
+        "7z", "aac", "avi", "avif", "br", "bz2", "docx", "epub", "flac", "gif", "gz", "heic",
+        "jar", "jpeg", "jpg", "m4a", "m4v", "mkv", "mov", "mp3", "mp4", "odp", "ods", "odt",
+        "ogg", "opus", "pdf", "png", "pptx", "rar", "tgz", "webm", "webp", "whl", "xlsx",
+        "xz", "zip", "zst",
+    }
+)  # fmt: skip
+COMPRESSED_CONTENT_TYPE_PREFIXES = ("image/", "video/", "audio/")
+COMPRESSED_CONTENT_TYPES = frozenset(
+    {"application/zip", "application/gzip", "application/x-7z-compressed", "application/pdf"}
+)
+# Level 1 deflates text about three times faster than the default level for a slightly
+# larger archive: the zip is produced while the user waits.
+DEFLATE_LEVEL = 1
+
+
+def is_compressed(document):
+    extension = PurePosixPath(document.original_name).suffix.lower().lstrip(".")
+    content_type = document.content_type.lower()
+    return (
+        extension in COMPRESSED_EXTENSIONS
+        or content_type in COMPRESSED_CONTENT_TYPES
+        or (
+            content_type.startswith(COMPRESSED_CONTENT_TYPE_PREFIXES)
+            and content_type != "image/svg+xml"
+        )
+    )
+
+
+def archive_names(documents):
+    """One distinct name in the archive per document: "a.txt", "a (2).txt", ..."""
+    taken = set()
+    names = []
+    for document in documents:
+        path = PurePosixPath(document.original_name)
+        candidate, number = document.original_name, 1
+        while candidate.casefold() in taken:
+            number += 1
+            candidate = f"{path.stem} ({number}){path.suffix}"
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def _file_chunks(document):
+    with document.file.storage.open(document.file.name, "rb") as stored:
+        yield from stored.chunks(settings.ZIP_DOWNLOAD_CHUNK_SIZE)
+
+
+def folder_zip_chunks(folder, documents):
+    """The zip of `documents` as byte chunks; each file is read from storage as it is written.
+
+    ZIP64 records appear when the sizes need them. A storage failure mid-way is logged and
+    raised again, so that the server aborts the response instead of ending a broken zip
+    as if it were whole.
+    """
+    archive = ZipStream()
+    for document, name in zip(documents, archive_names(documents), strict=True):
+        if is_compressed(document):
+            method = {"compress_type": ZIP_STORED}
+        else:
+            method = {"compress_type": ZIP_DEFLATED, "compress_level": DEFLATE_LEVEL}
+        archive.add(_file_chunks(document), name, size=document.size, **method)
+    try:
+        yield from archive
+    except Exception:
+        logger.exception("zip download of folder %r stopped: reading storage failed", folder)
+        raise
+
+
+async def in_worker_threads(chunks):
+    """Serve a blocking iterator to an ASGI server one chunk at a time.
+
+    Given a plain iterator, Django's ASGI handler reads all of it into a list before
+    sending anything; this pulls one chunk per thread hop instead.
+    """
+    iterator = iter(chunks)
+    next_chunk = sync_to_async(next, thread_sensitive=False)
+    try:
+        while (chunk := await next_chunk(iterator, None)) is not None:
+            yield chunk
+    finally:
+        # A client that goes away mid-download closes this generator: close the files too.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await sync_to_async(close, thread_sensitive=False)()
