@@ -116,10 +116,11 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     Each batch of the new generation goes through the phases in turn: create it
     (bulk_create), read it back and verify it against what was written, update
     every student of it once (one set-based UPDATE), and index it for search (once,
-    with its final values, in a thread beside the next batch's database work). Then the previous generation is deleted from the database
-    in one statement and from the index in bulk. A failure before that removes the
-    new generation again (database and index) and leaves the previous one intact and
-    searchable. Returns the result: counts and seconds of each phase.
+    with its final values, in a thread beside the next batch's database work). Then
+    the previous generation is deleted from the database in one statement and from
+    the index in bulk. A failure before that removes the new generation again
+    (database and index) and leaves the previous one intact and searchable.
+    Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
         raise ValueError(f"count must be between {MIN_COUNT} and {MAX_COUNT}")
