@@ -78,10 +78,7 @@ def test_a_failure_leaves_the_previous_generation_intact_and_searchable(
     def fail_in_phase(progress, message):
         reports.append(progress)
         if len(reports) == failing_report:
-            refresh_index()
             newcomers.extend(Student.objects.filter(generation=1).values_list("id", "email"))
-            first_id, first_email = newcomers[0]
-            assert first_id in {hit["id"] for hit in search_students(first_email).results}
             raise RuntimeError(f"broken after {progress}%")
 
     with pytest.raises(RuntimeError, match="broken"):
