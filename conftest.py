@@ -183,3 +183,10 @@ def elasticsearch(elasticsearch_server, settings):
     ensure_index()
     yield elasticsearch_server.url
     delete_index()
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which breaks the async tests (pytest-asyncio,
+    channels' communicators) and async_to_sync calls of any test after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,3 +1,9 @@
-"""Websocket routes; the task consumer joins them with its issue."""
+"""Websocket routes (project/asgi.py wraps them in origin and session checks)."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from chat.consumers import TaskUpdatesConsumer
+
+websocket_urlpatterns = [
+    path("ws/task/", TaskUpdatesConsumer.as_asgi()),
+]

@@ -233,6 +233,16 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 ZIP_DOWNLOAD_CHUNK_SIZE = 256 * 1024
 
+# Student CRUD job and task updates: RQ job limits and worker maintenance cadence.
+CRUD_JOB_QUEUE = "default"
+CRUD_JOB_TIMEOUT = env.int("CRUD_JOB_TIMEOUT", default=600)
+CRUD_JOB_BATCH_SIZE = env.int("CRUD_JOB_BATCH_SIZE", default=2000)
+RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
+# A worker killed outright leaves its job "started" until the heartbeat expires
+# (monitoring interval + 60 s); the next maintenance run then fails it.
+RQ_MAINTENANCE_INTERVAL = env.int("RQ_MAINTENANCE_INTERVAL", default=30)
+RQ_JOB_MONITORING_INTERVAL = env.int("RQ_JOB_MONITORING_INTERVAL", default=10)
+
 # Production hardening; every value can be relaxed through the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -6,6 +6,8 @@ class Student(models.Model):
     last_name = models.CharField(max_length=30)
     email = models.EmailField()
     age = models.PositiveSmallIntegerField()
+    # Which run of the CRUD job created the row: the job swaps whole generations.
+    generation = models.PositiveIntegerField(default=0, db_index=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -1,12 +1,18 @@
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
+from students.forms import CrudJobForm
 from students.search import MAX_QUERY_LENGTH, SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
+from students.services import start_crud_job
+from users.models import Task
+from users.services import TaskAlreadyActive
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +64,53 @@ def student_search(request, query=None):
             "results": answer.results,
         }
     )
+
+
+def _wants_json(request):
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def crud_job(request):
+    """GET: explain the CRUD job; POST `count`: start it (202 JSON or redirect to /result/)."""
+    if request.method == "GET":
+        return render(request, "students/crud_job.html", {"form": CrudJobForm()})
+
+    form = CrudJobForm(request.POST)
+    if not form.is_valid():
+        if _wants_json(request):
+            errors = form.errors.get_json_data()
+            first = errors["count"][0]["message"]
+            return JsonResponse({"error": first, "errors": errors}, status=400)
+        return render(request, "students/crud_job.html", {"form": form}, status=400)
+
+    count = form.cleaned_data["count"]
+    try:
+        task = start_crud_job(owner=request.user, count=count)
+    except TaskAlreadyActive as busy:
+        running = busy.task
+        text = (
+            f"A CRUD job is already {running.status} (task {running.public_id}, "
+            f"{running.progress}%); wait for it to end before starting another."
+        )
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": text, "task_id": str(running.public_id), "status": running.status},
+                status=409,
+            )
+        form.add_error(None, text)
+        return render(request, "students/crud_job.html", {"form": form}, status=409)
+
+    if task.status == Task.Status.FAILED:
+        if _wants_json(request):
+            return JsonResponse({"error": task.message, "task_id": str(task.public_id)}, status=503)
+        form.add_error(None, task.message)
+        return render(request, "students/crud_job.html", {"form": form}, status=503)
+
+    if _wants_json(request):
+        return JsonResponse({"task_id": str(task.public_id), "status": task.status}, status=202)
+    messages.success(
+        request, f"Started the CRUD job for {count:,} students (task {task.public_id})."
+    )
+    return redirect(reverse("task_list"))

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from users.forms import CustomUserChangeForm, SignupForm
-from users.models import CustomUser
+from users.models import CustomUser, Task
 
 
 @admin.register(CustomUser)
@@ -31,3 +31,20 @@ class CustomUserAdmin(UserAdmin):
             },
         ),
     )
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    """Read-only: tasks change only through the job and its services (statuses move forward)."""
+
+    list_display = ("public_id", "kind", "owner", "status", "progress", "created", "finished")
+    list_filter = ("kind", "status")
+    search_fields = ("public_id", "rq_job_id", "owner__email")
+    list_select_related = ("owner",)
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,8 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -33,3 +37,60 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+
+class Task(models.Model):
+    """A background job started by a user; its status only ever moves forward."""
+
+    class Kind(models.TextChoices):
+        STUDENT_CRUD = "student_crud", "Student CRUD job"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    TERMINAL_STATUSES = (Status.FINISHED, Status.FAILED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
+    rq_job_id = models.CharField("RQ job id", max_length=64, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    message = models.CharField(max_length=255, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created", "-id"])]
+        constraints = [
+            # Single flight: at most one queued or running task of each kind, enforced by the
+            # database so that two simultaneous starts cannot both win.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="users_task_one_active_per_kind",
+                violation_error_message="A task of this kind is already queued or running.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="users_task_progress_at_most_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.public_id} ({self.status})"
+
+    @property
+    def is_terminal(self):
+        return self.status in self.TERMINAL_STATUSES

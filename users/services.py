@@ -1,11 +1,20 @@
-"""Writes to accounts."""
+"""Writes to accounts and tasks."""
 
+import logging
 import secrets
+import time
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import login
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
 
-from users.models import CustomUser
+from users.models import CustomUser, Task
+from users.selectors import active_task, task_update_message, task_updates_group
+
+logger = logging.getLogger(__name__)
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -30,3 +39,122 @@ def ensure_demo_account(*, password=None):
     password = password or secrets.token_urlsafe(12)
     user = CustomUser.objects.create_superuser(DEMO_EMAIL, password)
     return user, password
+
+
+class TaskAlreadyActive(Exception):
+    """Another task of the same kind is queued or running."""
+
+    def __init__(self, task):
+        self.task = task
+        super().__init__(f"Task {task.public_id} is already {task.status}.")
+
+
+# Statuses only move forward: each target lists the statuses it may come from.
+ALLOWED_PREVIOUS = {
+    Task.Status.RUNNING: (Task.Status.QUEUED,),
+    Task.Status.FINISHED: (Task.Status.RUNNING,),
+    Task.Status.FAILED: (Task.Status.QUEUED, Task.Status.RUNNING),
+}
+
+
+def create_task(*, owner, kind, message=""):
+    """Create a queued task; raises TaskAlreadyActive when one of its kind is queued or running."""
+    task = Task(owner=owner, kind=kind, message=message)
+    task.rq_job_id = str(task.public_id)
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:
+        running = active_task(kind)
+        if running is None:
+            raise
+        raise TaskAlreadyActive(running) from None
+    return task
+
+
+def _move_task(public_id, status, **fields):
+    """Conditional UPDATE so that a late or repeated transition can never go backwards.
+
+    Returns the updated task, or None when the task was not in an allowed previous status.
+    """
+    updated = Task.objects.filter(public_id=public_id, status__in=ALLOWED_PREVIOUS[status]).update(
+        status=status, **fields
+    )
+    if not updated:
+        return None
+    task = Task.objects.get(public_id=public_id)
+    publish_task_update(task)
+    return task
+
+
+def start_task(public_id, *, message):
+    return _move_task(
+        public_id, Task.Status.RUNNING, progress=0, message=message, started=timezone.now()
+    )
+
+
+def finish_task(public_id, *, result, message):
+    return _move_task(
+        public_id,
+        Task.Status.FINISHED,
+        progress=100,
+        message=message,
+        result=result,
+        finished=timezone.now(),
+    )
+
+
+def fail_task(public_id, *, message, error=""):
+    return _move_task(
+        public_id,
+        Task.Status.FAILED,
+        message=message[:255],
+        error=error,
+        finished=timezone.now(),
+    )
+
+
+def report_task_progress(public_id, *, progress, message):
+    """Record the progress of a running task; False when it is no longer running."""
+    progress = max(0, min(100, int(progress)))
+    updated = Task.objects.filter(public_id=public_id, status=Task.Status.RUNNING).update(
+        progress=progress, message=message[:255]
+    )
+    if updated:
+        publish_task_update(Task.objects.get(public_id=public_id))
+    return bool(updated)
+
+
+def publish_task_update(task):
+    """Send the task's state to every open websocket of its owner.
+
+    The database row stays the source of truth (pages catch up from it), so a
+    channel layer that is down is logged, not raised.
+    """
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            task_updates_group(task.owner_id), task_update_message(task)
+        )
+    except (RedisError, OSError):
+        # Narrow on purpose: a job timeout raised in here must still stop the job.
+        logger.warning("Could not publish the update of task %s", task.public_id, exc_info=True)
+
+
+class ThrottledProgress:
+    """Report progress at most once per `interval` seconds.
+
+    Reports in between are dropped: the next one carries newer figures, and the
+    terminal state is always sent by finish_task or fail_task.
+    """
+
+    def __init__(self, public_id, *, interval=0.1):
+        self.public_id = public_id
+        self.interval = interval
+        self.last_sent = None
+
+    def __call__(self, progress, message):
+        now = time.monotonic()
+        if self.last_sent is not None and now - self.last_sent < self.interval:
+            return
+        self.last_sent = now
+        report_task_progress(self.public_id, progress=progress, message=message)

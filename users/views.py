@@ -1,11 +1,17 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from users.forms import EmailAuthenticationForm, SignupForm
+from users.selectors import task_of, task_update_message, tasks_of
 from users.services import signup_user
+
+TASKS_PER_PAGE = 20
 
 
 class LoginView(auth_views.LoginView):
@@ -44,3 +50,21 @@ def signup(request):
         {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
         status=status,
     )
+
+
+@login_required
+@require_GET
+def task_list(request):
+    """The user's tasks, newest first; static/js/tasks.js keeps the rows live."""
+    page = Paginator(tasks_of(request.user), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "users/task_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def task_detail(request, task_id):
+    """One task as the spec's task JSON; 404 unless it is the user's own."""
+    task = task_of(request.user, task_id)
+    if task is None:
+        return JsonResponse({"error": "No such task."}, status=404)
+    return JsonResponse(task_update_message(task))

@@ -1,0 +1,165 @@
+"""Benchmark of the student CRUD job: batched versus naive, and the worker's peak memory.
+
+Runs on a fresh SQLite file database with the Elasticsearch backend (a real node,
+started here) and a Redis of its own. Prints each phase's time, the total and the
+ratio for N=10,000 (both versions replace a previous generation of the same size),
+then runs N=100,000 through a real `manage.py rqworker --burst` and prints the peak
+RSS of the worker processes. Targets: batched <= 3 s, >= 25x naive, RSS <= 250 MB.
+
+    .venv/bin/python bench/crud_job.py [--count 10000] [--rss-count 100000]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from core.elasticsearch_server import start_elasticsearch_server  # noqa: E402
+from core.redis_server import free_loopback_port, start_redis_server, stop_process  # noqa: E402
+
+
+def naive_cycle(count):
+    """The same cycle one student at a time: save() + one index call, get() + delete().
+
+    Its index calls happen inside its create and update phases.
+    """
+    from students.models import Student
+    from students.search import index_students, refresh_index, remove_students
+    from students.services import FakeStudents
+
+    timings = {}
+    previous_ids = list(Student.objects.values_list("id", flat=True))
+    generation = max(Student.objects.values_list("generation", flat=True), default=0) + 1
+    fakes = FakeStudents()
+
+    started = time.perf_counter()
+    new_ids = []
+    for student in fakes.batch(generation=generation, start=0, size=count):
+        student.save()
+        index_students([student])
+        new_ids.append(student.id)
+    timings["create"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for student_id in new_ids:
+        Student.objects.get(id=student_id)
+    timings["verify"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for student_id in new_ids:
+        student = Student.objects.get(id=student_id)
+        student.age += 1
+        student.save()
+        index_students([student])
+    timings["update"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for student_id in previous_ids:
+        Student.objects.get(id=student_id).delete()
+        remove_students([student_id])
+    refresh_index()
+    timings["delete"] = time.perf_counter() - started
+    return timings
+
+
+def print_timings(label, timings, total):
+    phases = "  ".join(f"{phase} {seconds:6.3f} s" for phase, seconds in timings.items())
+    print(f"{label:<8} {phases}  total {total:8.3f} s")
+    return total
+
+
+def measure_worker_rss(count, env):
+    """Run one CRUD job of `count` in a real burst worker; return the peak RSS in MiB."""
+    from students.services import start_crud_job
+    from users.models import CustomUser
+
+    owner, _ = CustomUser.objects.get_or_create(email="bench@example.com")
+    task = start_crud_job(owner=owner, count=count)
+    # A small parent process runs the worker, so that its RUSAGE_CHILDREN covers exactly the
+    # worker and its work horse: ru_maxrss is the largest of them (KiB on Linux).
+    measure = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    started = time.perf_counter()
+    output = subprocess.run(
+        [sys.executable, "-c", measure, sys.executable, "manage.py", "rqworker", "--burst"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    elapsed = time.perf_counter() - started
+    task.refresh_from_db()
+    peak = int(output.split()[-1]) / 1024
+    return task, peak, elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--rss-count", type=int, default=100_000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-crud-"))
+    redis_port = free_loopback_port()
+    redis_process = start_redis_server(port=redis_port, workdir=workdir / "redis")
+    node = start_elasticsearch_server()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ELASTICSEARCH_URL": node.url,
+        # Every index call is the job's own, for both versions.
+        "ELASTICSEARCH_AUTOSYNC": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from students.services import run_crud_cycle
+
+        call_command("migrate", verbosity=0)
+        print(f"SQLite file database, Elasticsearch {node.url}, N={args.count:,}")
+
+        run_crud_cycle(args.count)  # the previous generation the measured cycle replaces
+        batched = run_crud_cycle(args.count)
+        # The batched version indexes beside its database work: its total is the wall time.
+        batched_total = batched["total_seconds"]
+        print_timings("batched", batched["seconds"], batched_total)
+        naive = naive_cycle(args.count)
+        naive_total = sum(naive.values())
+        print_timings("naive", naive, naive_total)
+        print(f"ratio    naive / batched = {naive_total / batched_total:.1f}x")
+        print(
+            f"targets  batched <= 3 s: {'met' if batched_total <= 3 else 'MISSED'}; "
+            f">= 25x: {'met' if naive_total / batched_total >= 25 else 'MISSED'}"
+        )
+
+        task, peak, elapsed = measure_worker_rss(args.rss_count, env)
+        print(
+            f"worker   N={args.rss_count:,} task {task.status} in {elapsed:.1f} s "
+            f"({task.message}), "
+            f"peak RSS {peak:.0f} MiB: {'met' if peak <= 250 else 'MISSED'} (<= 250 MiB)"
+        )
+    finally:
+        node.stop()
+        stop_process(redis_process)
+
+
+if __name__ == "__main__":
+    main()

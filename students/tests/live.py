@@ -1,0 +1,108 @@
+"""Helpers for tests that drive a live daphne and real `manage.py rqworker` processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from websockets.sync.client import connect
+
+from core.redis_server import stop_process
+from project.settings import BASE_DIR
+
+
+def session_for(user):
+    """A saved session of a logged-in user, as a browser would hold it."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+def post_json(base_url, path, data, session_key):
+    """POST a form as a JSON client with a valid CSRF cookie and header."""
+    token = "a" * 32
+    request = urllib.request.Request(
+        base_url + path,
+        data="&".join(f"{key}={value}" for key, value in data.items()).encode(),
+        headers={
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"sessionid={session_key}; csrftoken={token}",
+            "X-CSRFToken": token,
+            "Origin": base_url,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+@contextmanager
+def task_socket(base_url, session_key):
+    host = urlsplit(base_url).netloc
+    with connect(
+        f"ws://{host}/ws/task/",
+        origin=base_url,
+        additional_headers={"Cookie": f"sessionid={session_key}"},
+        open_timeout=30,
+    ) as socket:
+        yield socket
+
+
+def receive_until(socket, done, timeout):
+    """Task updates received until one satisfies `done` (inclusive)."""
+    updates = []
+    while True:
+        update = json.loads(socket.recv(timeout=timeout))
+        updates.append(update)
+        if done(update):
+            return updates
+
+
+@contextmanager
+def rq_worker(env, log_path, *extra):
+    """A real `manage.py rqworker`, stopped at the end unless a test killed it."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", "default", *extra],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            stop_process(process)
+
+
+def child_pids(pid):
+    children = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.update(int(child) for child in (task / "children").read_text().split())
+    return children
+
+
+def kill_worker_and_work_horse(process):
+    """SIGKILL the worker, then its work horse (RQ puts it in a process group of its own),
+    as a crashed machine would: nothing gets to run its failure handling."""
+    work_horses = child_pids(process.pid)
+    assert work_horses, "the worker has no work horse: no job is running"
+    os.kill(process.pid, signal.SIGKILL)
+    for pid in work_horses:
+        os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=30)

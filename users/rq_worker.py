@@ -1,0 +1,39 @@
+"""The RQ worker class of `manage.py rqworker` (settings.RQ["WORKER_CLASS"])."""
+
+import os
+
+from django.conf import settings
+from rq import Worker
+
+from users.selectors import task_id_for_rq_job
+from users.services import fail_task
+
+
+def fail_task_of_killed_work_horse(job, retpid, ret_val, rusage):
+    """RQ's work-horse-killed hook: the process running the job died (OOM killer, SIGKILL)."""
+    task_id = task_id_for_rq_job(job.id)
+    if task_id is None:
+        return
+    signal = f" (signal {os.WTERMSIG(ret_val)})" if ret_val and os.WIFSIGNALED(ret_val) else ""
+    fail_task(
+        task_id,
+        message=f"The process running the job was killed{signal}; the job did not finish.",
+        error=f"Work horse {retpid} ended with status {ret_val}{signal}.",
+    )
+
+
+class TaskWorker(Worker):
+    """RQ's forking worker that fails the task of a killed work horse and runs its registry
+    maintenance (which fails abandoned jobs through their on_failure callback) every
+    RQ_MAINTENANCE_INTERVAL seconds instead of RQ's ten minutes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_INTERVAL)
+        kwargs.setdefault("job_monitoring_interval", settings.RQ_JOB_MONITORING_INTERVAL)
+        kwargs.setdefault("work_horse_killed_handler", fail_task_of_killed_work_horse)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self):
+        # An idle worker wakes up for each maintenance run instead of blocking for minutes.
+        return max(1, min(super().dequeue_timeout, self.maintenance_interval))

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from users import views
+
+urlpatterns = [
+    path("", views.task_list, name="task_list"),
+    path("<str:task_id>/", views.task_detail, name="task_detail"),
+]
