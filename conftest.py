@@ -3,14 +3,13 @@
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 
-from core.redis_server import free_loopback_port, start_redis_server, stop_process
+from core.processes import free_loopback_port, stop_process, wait_for_http
+from core.redis_server import start_redis_server
 from project.settings import BASE_DIR, redis_backed_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,20 +56,6 @@ def _database_url():
         f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}"
         f"@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
-
-
-def wait_for_http(url, process, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback test server
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

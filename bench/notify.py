@@ -20,34 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.redis_server import free_loopback_port, start_redis_server, stop_process  # noqa: E402
+from core.processes import free_loopback_port, stop_process, wait_for_http  # noqa: E402
+from core.redis_server import start_redis_server  # noqa: E402
 
 CONNECT_CONCURRENCY = 25
 QUIET_SECONDS = 2.0
-
-
-def wait_for_daphne(url, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError("daphne exited before answering")
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers, whatever its health says
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def make_sessions(count):
@@ -190,7 +173,7 @@ def main():
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_daphne(url, daphne)
+        wait_for_http(f"{url}/healthz", daphne, timeout=60)
         latencies, misdelivered, missing = asyncio.run(run(url, sessions, args.rate))
     finally:
         stop_process(daphne)

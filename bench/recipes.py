@@ -27,7 +27,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.redis_server import free_loopback_port, start_redis_server, stop_process  # noqa: E402
+from core.processes import free_loopback_port, stop_process  # noqa: E402
+from core.redis_server import start_redis_server  # noqa: E402
 
 VARIANTS = [
     ("(a) naive, no cache", "/bench/naive/"),

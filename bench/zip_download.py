@@ -174,7 +174,7 @@ def main():
         configure_django(workdir)
         from django.test import override_settings
 
-        from core.redis_server import stop_process
+        from core.processes import stop_process
         from core.tests.moto_server import s3_client, s3_storage_for, start_moto_server
         from users.models import CustomUser
 

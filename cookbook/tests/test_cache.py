@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from cookbook import cache, selectors
 from cookbook.models import Recipe
-from core.redis_server import free_loopback_port, start_redis_server, stop_process
+from core.processes import free_loopback_port, stop_process
+from core.redis_server import start_redis_server
 from project.settings import redis_backed_settings
 
 THREADS = 12

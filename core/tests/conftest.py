@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from core.redis_server import stop_process
+from core.processes import stop_process
 from core.tests.moto_server import s3_client, s3_storage_for, start_moto_server
 
 

@@ -3,12 +3,10 @@
 import functools
 import subprocess
 import sys
-import time
-import urllib.request
 
 import boto3
 
-from core.redis_server import free_loopback_port, stop_process
+from core.processes import free_loopback_port, stop_process, wait_for_http
 
 REGION = "us-east-1"
 ACCESS_KEY = "testing-access-key"
@@ -26,16 +24,12 @@ def start_moto_server(*, log_path, ready_timeout=30.0):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + ready_timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{endpoint_url}/moto-api/", timeout=1):
-                return process, endpoint_url
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop_process(process)
-                raise RuntimeError(f"moto server did not start; see {log_path}") from None
-            time.sleep(0.1)
+    try:
+        wait_for_http(f"{endpoint_url}/moto-api/", process, timeout=ready_timeout)
+    except (OSError, RuntimeError):
+        stop_process(process)
+        raise RuntimeError(f"moto server did not start; see {log_path}") from None
+    return process, endpoint_url
 
 
 @functools.cache

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from core.management.commands.runlocal import Command as RunLocal
-from core.redis_server import free_loopback_port, redis_answers, stop_process
+from core.processes import free_loopback_port, stop_process
+from core.redis_server import redis_answers
 from users.models import CustomUser
 from users.services import DEMO_EMAIL
 

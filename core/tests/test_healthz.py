@@ -1,6 +1,6 @@
 import pytest
 
-from core.redis_server import free_loopback_port
+from core.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from core.models import Document
-from core.redis_server import free_loopback_port
+from core.processes import free_loopback_port
 from core.tests.moto_server import s3_storage_for
 from core.tests.multipart import multipart_body
 

@@ -15,7 +15,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from websockets.sync.client import connect
 
-from core.redis_server import stop_process
+from core.processes import stop_process
 from project.settings import BASE_DIR
 
 

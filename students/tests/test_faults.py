@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from conftest import start_daphne
 from core.elasticsearch_server import start_elasticsearch_server
-from core.redis_server import stop_process
+from core.processes import stop_process
 from students.models import Student
 from students.search import ensure_index, refresh_index, search_students
 from students.tests.browser import log_in, result_rows, type_query

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.management.commands.load_demo_data import demo_credentials_file
-from core.redis_server import redis_answers, start_redis_server, stop_process
+from core.processes import stop_process
+from core.redis_server import redis_answers, start_redis_server
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
