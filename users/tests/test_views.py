@@ -147,3 +147,20 @@ def test_staff_navigation_links_to_the_rq_dashboard_and_admin(client, make_user)
     assert response.status_code == 200
     assert 'href="/django-rq/"' in response.text
     assert 'href="/admin/"' in response.text
+
+
+@pytest.mark.parametrize("path", ["/students/", "/students/test/", "/result/", "/core/upload/"])
+def test_a_page_that_needs_login_goes_to_login_and_back(client, user, password, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={path}"
+
+    login_page = client.get(response.url)
+    assert f'name="next" value="{path}"' in login_page.text
+
+    logged_in = client.post(
+        reverse("login"), {"username": user.email, "password": password, "next": path}
+    )
+    assert logged_in.status_code == 302
+    assert logged_in.url == path
+    assert client.get(path).status_code == 200
