@@ -21,6 +21,7 @@ from students.search import (
     ENGINE_ERRORS,
     index_students,
     refresh_index,
+    refresh_paused,
     remove_students,
     sync_index_when_missing,
 )
@@ -118,8 +119,10 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     every student of it once (one set-based UPDATE), and index it for search (once,
     with its final values, in a thread beside the next batch's database work). Then
     the previous generation is deleted from the database in one statement and from
-    the index in bulk. A failure before that removes the new generation again
-    (database and index) and leaves the previous one intact and searchable.
+    the index in bulk. The index's periodic refreshes are paused meanwhile:
+    one refresh at the end shows the new generation. A failure before that removes the
+    new generation again (database and index) and leaves the previous one intact and
+    searchable.
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -148,57 +151,59 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 f"Created, verified, updated, indexed {indexed} of {count}",
             )
 
-    try:
-        while done < count:
-            clock = time.perf_counter()
-            batch = fakes.batch(
-                generation=generation, start=done, size=min(batch_size, count - done)
-            )
-            with transaction.atomic():
-                Student.objects.bulk_create(batch)
-            ids = [student.id for student in batch]
-            clock = _add_time(seconds, "create", clock)
-
-            stored = Student.objects.filter(id__in=ids).order_by("id")
-            if list(stored.values_list(*STUDENT_FIELDS)) != [
-                tuple(getattr(student, field) for field in STUDENT_FIELDS) for student in batch
-            ]:
-                raise CrudJobError(
-                    f"Read-back check failed: students {ids[0]}..{ids[-1]} differ from what "
-                    "was written."
+    # Bulk writes only: the new generation becomes searchable at once, at the end.
+    with refresh_paused():
+        try:
+            while done < count:
+                clock = time.perf_counter()
+                batch = fakes.batch(
+                    generation=generation, start=done, size=min(batch_size, count - done)
                 )
-            clock = _add_time(seconds, "verify", clock)
+                with transaction.atomic():
+                    Student.objects.bulk_create(batch)
+                ids = [student.id for student in batch]
+                clock = _add_time(seconds, "create", clock)
 
-            with transaction.atomic():
-                # Every new student gets a year older.
-                Student.objects.filter(id__in=ids).update(age=F("age") + 1)
-            updated = list(stored)  # the final values, read here: the thread has no database
-            _add_time(seconds, "update", clock)
+                stored = Student.objects.filter(id__in=ids).order_by("id")
+                if list(stored.values_list(*STUDENT_FIELDS)) != [
+                    tuple(getattr(student, field) for field in STUDENT_FIELDS) for student in batch
+                ]:
+                    raise CrudJobError(
+                        f"Read-back check failed: students {ids[0]}..{ids[-1]} differ from what "
+                        "was written."
+                    )
+                clock = _add_time(seconds, "verify", clock)
 
+                with transaction.atomic():
+                    # Every new student gets a year older.
+                    Student.objects.filter(id__in=ids).update(age=F("age") + 1)
+                updated = list(stored)  # the final values, read here: the thread has no database
+                _add_time(seconds, "update", clock)
+
+                wait_for_index()
+                in_flight = indexer.submit(_timed_index, updated)
+                done += len(batch)
             wait_for_index()
-            in_flight = indexer.submit(_timed_index, updated)
-            done += len(batch)
-        wait_for_index()
-    except BaseException:
-        indexer.shutdown(wait=True, cancel_futures=True)
-        _discard_generation(generation)
-        raise
-    finally:
-        indexer.shutdown(wait=True)
+        except BaseException:
+            indexer.shutdown(wait=True, cancel_futures=True)
+            _discard_generation(generation)
+            raise
+        finally:
+            indexer.shutdown(wait=True)
 
-    clock = time.perf_counter()
-    previous = Student.objects.filter(generation__lt=generation)
-    with transaction.atomic():
-        # The previous generation goes all at once or not at all.
-        previous_ids = list(previous.order_by("id").values_list("id", flat=True))
-        deleted = _delete_generations("generation < %s", generation)
-    for start in range(0, len(previous_ids), batch_size):
-        remove_students(previous_ids[start : start + batch_size])
-        removed = min(start + batch_size, len(previous_ids))
-        progress = BATCHES_SHARE + (100 - BATCHES_SHARE) * removed // len(previous_ids)
-        report(progress, f"Deleted {removed} of {len(previous_ids)} previous students")
-    refresh_index()
-    _add_time(seconds, "delete", clock)
+        clock = time.perf_counter()
+        previous = Student.objects.filter(generation__lt=generation)
+        with transaction.atomic():
+            # The previous generation goes all at once or not at all.
+            previous_ids = list(previous.order_by("id").values_list("id", flat=True))
+            deleted = _delete_generations("generation < %s", generation)
+        for start in range(0, len(previous_ids), batch_size):
+            remove_students(previous_ids[start : start + batch_size])
+            removed = min(start + batch_size, len(previous_ids))
+            progress = BATCHES_SHARE + (100 - BATCHES_SHARE) * removed // len(previous_ids)
+            report(progress, f"Deleted {removed} of {len(previous_ids)} previous students")
+        refresh_index()
+        _add_time(seconds, "delete", clock)
 
     return {
         "count": count,

@@ -4,14 +4,18 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from students.documents import StudentDocument
 from students.models import Student
 from students.search import (
+    _client,
     autosync_suspended,
     delete_index,
     index_students,
     refresh_index,
+    refresh_paused,
     remove_students,
     search_students,
+    student_source,
     sync_index_when_missing,
 )
 from students.services import load_demo_students
@@ -111,3 +115,48 @@ def test_search_index_command_without_elasticsearch_url_says_why(settings):
     settings.ELASTICSEARCH_URL = ""
     with pytest.raises(CommandError, match="ELASTICSEARCH_URL is not set"):
         call_command("search_index", "--rebuild", "-f")
+
+
+def test_the_bulk_documents_are_what_the_document_class_prepares():
+    students = [
+        Student(pk=1, first_name="İlhan", last_name="Işık", email="ilhan.isik@okul.tr", age=19),
+        Student(pk=2, first_name="José", last_name="O'Neil-Núñez", email="j.o@x.org", age=70),
+        Student(pk=3, first_name="A_b", last_name="C", email="a_b+c@x.org", age=17),
+    ]
+    document = StudentDocument()
+    for student in students:
+        assert student_source(student) == document.prepare(student)
+
+
+def test_remove_students_finds_documents_not_yet_refreshed(elasticsearch):
+    ids = make_students()
+    refresh_index()
+    fresh = Student.objects.create(first_name="Fresh", last_name="Row", email="f@x.org", age=20)
+    with refresh_paused():
+        index_students([fresh])  # written, not yet visible to searches
+        assert remove_students([fresh.pk, ids["John Smith"]]) == 2
+    refresh_index()
+    assert found("fresh") == set()
+    assert found("smith") == {ids["Johanna Smithers"]}
+
+
+def refresh_interval():
+    index = StudentDocument._index._name
+    answer = _client().indices.get_settings(index=index, name="index.refresh_interval")
+    # An index without an interval of its own is left out of the answer.
+    return answer.get(index, {}).get("settings", {}).get("index", {}).get("refresh_interval")
+
+
+def test_refresh_paused_restores_the_interval_even_on_failure(elasticsearch):
+    assert refresh_interval() is None  # Elasticsearch's default
+    with refresh_paused():
+        assert refresh_interval() == "-1"
+    assert refresh_interval() is None
+
+    _client().indices.put_settings(
+        index=StudentDocument._index._name, settings={"index": {"refresh_interval": "5s"}}
+    )
+    with pytest.raises(RuntimeError), refresh_paused():
+        assert refresh_interval() == "-1"
+        raise RuntimeError("the job failed")
+    assert refresh_interval() == "5s"
