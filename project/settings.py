@@ -4,10 +4,13 @@ Unset variables give the embedded development set-up: SQLite in WAL mode, a
 local Redis, media on the local disk and search on the database backend.
 """
 
+import os
+from contextlib import suppress
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,7 +24,13 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "django-insecure-development-only"  # noqa: S105 - never used with DEBUG off
+    # Development: a random key kept per checkout (never committed), so sessions survive restarts.
+    dev_secret_key_file = BASE_DIR / ".run" / "dev-secret-key"
+    dev_secret_key_file.parent.mkdir(exist_ok=True)
+    with suppress(FileExistsError), open(dev_secret_key_file, "x") as new_key_file:
+        os.fchmod(new_key_file.fileno(), 0o600)
+        new_key_file.write(get_random_secret_key())
+    SECRET_KEY = dev_secret_key_file.read_text().strip()
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
