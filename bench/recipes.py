@@ -27,7 +27,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.processes import free_loopback_port, stop_process  # noqa: E402
+from core.processes import free_loopback_port, stop_process, wait_for_http  # noqa: E402
 from core.redis_server import start_redis_server  # noqa: E402
 
 VARIANTS = [
@@ -202,22 +202,6 @@ def check_variants():
     assert naive == cold == warm, "the three list variants must render the same recipes"
 
 
-def wait_until_serving(connection, server, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            raise RuntimeError(f"the bench server exited with {server.returncode}")
-        try:
-            connection.request("GET", "/bench/trivial/")
-            connection.getresponse().read()
-            return
-        except OSError:
-            connection.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 def measure(connection, url, seconds, min_requests=1):
     latencies = []
     deadline = time.perf_counter() + seconds
@@ -280,8 +264,8 @@ def main():
             server = subprocess.Popen(
                 [sys.executable, __file__, "--serve", str(port)], cwd=BASE_DIR, env=environment
             )
+            wait_for_http(f"http://127.0.0.1:{port}/bench/trivial/", server)
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            wait_until_serving(connection, server)
             for _, url in VARIANTS:
                 measure(connection, url, 0.2)  # warm-up: imports, templates, connections
             latencies = {label: [] for label, _ in VARIANTS}
