@@ -3,12 +3,16 @@
 import re
 import shutil
 import subprocess
+import sys
+import time
 
 import pytest
 import yaml
 
 from core.elasticsearch_server import ELASTICSEARCH_VERSION
+from project.settings import BASE_DIR
 from project.tests.deployment import COMPOSE_FILE, ENV_EXAMPLE, dockerfile_stages, env_file_values
+from students.tests.live import rq_worker
 
 DOCKER_COMPOSE = shutil.which("docker-compose")
 ONE_SHOT = {"s3-bucket"}
@@ -147,3 +151,33 @@ def test_every_variable_the_file_uses_is_in_the_example_env(services):
     assert used <= set(example), used - set(example)
     assert "change-me" in example["DJANGO_SECRET_KEY"]  # a placeholder, never a real secret
     assert example["POSTGRES_PASSWORD"] in example["DATABASE_URL"]
+
+
+def run_worker_healthcheck(services, env):
+    """The worker's compose health check, run here as the container would run it."""
+    command = services["worker"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "manage.py"]
+    return subprocess.run(
+        [sys.executable, *command[2:]],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_health_check_follows_the_rq_worker_of_its_host(
+    services, live_server_env, tmp_path
+):
+    without_worker = run_worker_healthcheck(services, live_server_env)
+    assert without_worker.returncode != 0
+    assert "no RQ worker of this container is registered" in without_worker.stderr
+
+    with rq_worker(live_server_env, tmp_path / "worker.log") as worker:
+        deadline = time.monotonic() + 60
+        while (result := run_worker_healthcheck(services, live_server_env)).returncode != 0:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            assert time.monotonic() < deadline, result.stderr
+            time.sleep(0.5)
