@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-test chromium elasticsearch clean
+.PHONY: run test lint format lock install install-test chromium elasticsearch deploy-tools clean
 
 run: install
 	$(BIN)/python manage.py runlocal
 
-test: install-test chromium elasticsearch
+test: install-test chromium elasticsearch deploy-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -44,6 +44,15 @@ elasticsearch: install-test
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven openjdk-17-jdk-headless; }
 	$(BIN)/python -c 'from core.elasticsearch_server import distribution_zip; distribution_zip()'
+
+# Deployment tests: compose parses the stack (no engine needed), nginx runs in front of a live
+# daphne, shellcheck reads the entrypoint, envsubst renders nginx's template like its image does.
+deploy-tools:
+	@command -v docker-compose >/dev/null && command -v nginx >/dev/null \
+	  && command -v shellcheck >/dev/null && command -v envsubst >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    docker-compose nginx shellcheck gettext-base; }
 
 lint: install-test
 	$(BIN)/ruff check .

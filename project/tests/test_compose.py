@@ -1,0 +1,183 @@
+"""docker-compose.yml: parsed by Debian's docker-compose (no engine needed) and read as data."""
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from core.elasticsearch_server import ELASTICSEARCH_VERSION
+from project.settings import BASE_DIR
+from project.tests.deployment import COMPOSE_FILE, ENV_EXAMPLE, dockerfile_stages, env_file_values
+from students.tests.live import rq_worker
+
+DOCKER_COMPOSE = shutil.which("docker-compose")
+ONE_SHOT = {"s3-bucket"}
+LONG_RUNNING = {"nginx", "web", "worker", "redis", "db", "search", "s3"}
+APP_SERVICES = {"web", "worker"}
+
+needs_docker_compose = pytest.mark.skipif(
+    DOCKER_COMPOSE is None, reason="no docker-compose: make deploy-tools"
+)
+
+
+@pytest.fixture(scope="module")
+def services():
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+@pytest.fixture
+def project_dir(tmp_path):
+    """A project directory holding `.env` as an operator makes it: a copy of .env.example."""
+    shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+    return tmp_path
+
+
+def compose_config(project_dir, compose_file=COMPOSE_FILE):
+    command = [DOCKER_COMPOSE, "--project-directory", str(project_dir), "-f", str(compose_file)]
+    return subprocess.run(
+        [*command, "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@needs_docker_compose
+def test_docker_compose_validates_the_file_with_the_example_env(project_dir):
+    result = compose_config(project_dir)
+    assert result.returncode == 0, result.stderr
+    assert "is not set" not in result.stderr, result.stderr
+
+
+@needs_docker_compose
+def test_docker_compose_rejects_a_broken_file(project_dir):
+    broken = project_dir / "docker-compose.yml"
+    broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "when: up"))
+    result = compose_config(project_dir, broken)
+    assert result.returncode != 0
+    assert "depends_on" in result.stderr
+
+
+@needs_docker_compose
+def test_docker_compose_wants_the_env_file(tmp_path):
+    result = compose_config(tmp_path)
+    assert result.returncode != 0
+    assert ".env" in result.stderr
+
+
+def test_the_stack_has_its_services(services):
+    assert set(services) == LONG_RUNNING | ONE_SHOT
+
+
+def test_only_nginx_publishes_a_port_and_nothing_pins_a_container_name(services):
+    publishing = {name for name, service in services.items() if service.get("ports")}
+    assert publishing == {"nginx"}
+    assert not [name for name, service in services.items() if "container_name" in service]
+
+
+def healthcheck_of(service):
+    """The compose health check, or the one of the Dockerfile stage the service is built from."""
+    if "healthcheck" in service:
+        return service["healthcheck"]["test"]
+    target = service.get("build", {}).get("target")
+    for stage in dockerfile_stages():
+        if target and stage.name == target and stage.all("HEALTHCHECK"):
+            return stage.all("HEALTHCHECK")[0].arguments
+    return None
+
+
+def test_every_long_running_service_has_a_health_check(services):
+    for name in LONG_RUNNING:
+        assert healthcheck_of(services[name]), f"{name} has no health check"
+    # The worker serves no HTTP: the image's /healthz check must not be what it runs.
+    assert "healthz" not in " ".join(services["worker"]["healthcheck"]["test"])
+
+
+def test_services_start_once_what_they_need_is_healthy(services):
+    for name, service in services.items():
+        for dependency, rule in service.get("depends_on", {}).items():
+            expected = (
+                "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            )
+            assert rule == {"condition": expected}, (name, dependency, rule)
+    for name in APP_SERVICES:
+        assert set(services[name]["depends_on"]) >= {"db", "redis", "search", "s3-bucket"}
+    assert set(services["nginx"]["depends_on"]) == {"web"}
+    assert services["s3-bucket"]["restart"] == "no"
+
+
+def test_web_and_worker_run_the_same_image_with_their_own_command(services):
+    web, worker = services["web"], services["worker"]
+    assert web["image"] == worker["image"]
+    assert web["build"] == worker["build"] == {"context": ".", "target": "app"}
+    assert "command" not in web  # the image's daphne
+    assert worker["command"][:3] == ["python", "manage.py", "rqworker"]
+    assert worker["environment"]["RUN_SETUP"] == "0"
+    assert web["env_file"] == worker["env_file"] == ".env"
+
+
+def test_data_lives_in_named_volumes(services):
+    declared = set(yaml.safe_load(COMPOSE_FILE.read_text())["volumes"])
+    for name, data_dir in {
+        "db": "/var/lib/postgresql/data",
+        "redis": "/data",
+        "search": "/usr/share/elasticsearch/data",
+        "s3": "/data",
+    }.items():
+        volume, _, target = services[name]["volumes"][0].partition(":")
+        assert target == data_dir
+        assert volume in declared
+
+
+def test_elasticsearch_is_the_version_the_tests_run(services):
+    image = services["search"]["image"]
+    assert image.endswith(f":{ELASTICSEARCH_VERSION}")
+
+
+def test_images_are_pinned(services):
+    for name, service in services.items():
+        if "build" not in service:
+            assert not service["image"].endswith(":latest"), name
+            assert ":" in service["image"], name
+
+
+def test_every_variable_the_file_uses_is_in_the_example_env(services):
+    used = set(re.findall(r"(?<!\$)\$\{(\w+)(?::?-[^}]*)?\}", COMPOSE_FILE.read_text()))
+    example = env_file_values()
+    assert used <= set(example), used - set(example)
+    assert "change-me" in example["DJANGO_SECRET_KEY"]  # a placeholder, never a real secret
+    assert example["POSTGRES_PASSWORD"] in example["DATABASE_URL"]
+
+
+def run_worker_healthcheck(services, env):
+    """The worker's compose health check, run here as the container would run it."""
+    command = services["worker"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "manage.py"]
+    return subprocess.run(
+        [sys.executable, *command[2:]],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_health_check_follows_the_rq_worker_of_its_host(
+    services, live_server_env, tmp_path
+):
+    without_worker = run_worker_healthcheck(services, live_server_env)
+    assert without_worker.returncode != 0
+    assert "no RQ worker of this container is registered" in without_worker.stderr
+
+    with rq_worker(live_server_env, tmp_path / "worker.log") as worker:
+        deadline = time.monotonic() + 60
+        while (result := run_worker_healthcheck(services, live_server_env)).returncode != 0:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            assert time.monotonic() < deadline, result.stderr
+            time.sleep(0.5)

@@ -1,0 +1,152 @@
+"""The Dockerfile, read without an engine: stages, lock, static files, user, health, secrets."""
+
+import fnmatch
+import re
+
+import pytest
+
+from project.settings import BASE_DIR
+from project.tests.deployment import ENTRYPOINT, dockerfile_stages
+
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|DSN|ACCESS_KEY|PRIVATE", re.I)
+
+
+@pytest.fixture(scope="module")
+def stages():
+    return dockerfile_stages()
+
+
+@pytest.fixture(scope="module")
+def app(stages):
+    return stages[-1]
+
+
+def stage_named(stages, name):
+    return next(stage for stage in stages if stage.name == name)
+
+
+def copied_from(stage, source_stage):
+    return [
+        item.words[-2]
+        for item in stage.all("COPY")
+        if any(word == f"--from={source_stage}" for word in item.words)
+    ]
+
+
+def test_the_app_is_the_last_stage_of_a_multi_stage_build_on_python_3_11_slim(stages, app):
+    assert len(stages) >= 2
+    assert app.name == "app"
+    python_stages = [stage for stage in stages if stage.image.startswith("python:")]
+    assert app in python_stages
+    assert {stage.image for stage in python_stages} == {"python:3.11-slim"}
+
+
+def test_dependencies_come_from_the_runtime_lock_with_hashes(stages, app):
+    installs = [
+        (stage, item)
+        for stage in stages
+        for item in stage.all("RUN")
+        if re.search(r"pip install\b", item.arguments)
+    ]
+    assert installs, "no pip install in any stage"
+    for stage, item in installs:
+        assert "--require-hashes" in item.words
+        requirement_file = item.words[item.words.index("-r") + 1]
+        copies = {copy.words[-1]: copy.words[-2] for copy in stage.all("COPY")}
+        assert copies.get(requirement_file) == "requirements/base.txt"
+        assert (BASE_DIR / "requirements" / "base.txt").is_file()
+    # The app gets that environment, not one of its own.
+    build_stage = installs[0][0].name
+    assert "/venv" in copied_from(app, build_stage)
+
+
+def test_static_files_are_collected_at_build_time_and_shipped_to_the_app_and_nginx(stages, app):
+    collecting = [
+        stage
+        for stage in stages
+        if any("manage.py collectstatic" in item.arguments for item in stage.all("RUN"))
+    ]
+    assert len(collecting) == 1
+    static_stage = collecting[0]
+    assert "/app/staticfiles" in copied_from(app, static_stage.name)
+    nginx = stage_named(stages, "nginx")
+    assert nginx.image.startswith("nginx:")
+    assert "/app/staticfiles" in copied_from(nginx, static_stage.name)
+    # The stage collects with the production storage (hashed names): DEBUG off.
+    (collect,) = [item for item in static_stage.all("RUN") if "collectstatic" in item.arguments]
+    assert "DJANGO_DEBUG=false" in collect.words
+
+
+def test_the_app_runs_as_a_non_root_user_that_the_image_creates(app):
+    users = app.all("USER")
+    assert users, "the app stage never leaves root"
+    user = users[-1].arguments.split(":")[0]
+    assert user not in {"root", "0"}
+    assert any("useradd" in item.arguments and item.words[-1] == user for item in app.all("RUN")), (
+        f"the user {user!r} is not created in the app stage"
+    )
+    keywords = [item.keyword for item in app.instructions]
+    assert keywords.index("USER") < keywords.index("ENTRYPOINT")
+
+
+def test_the_health_check_asks_healthz_on_the_port_daphne_serves(app):
+    (healthcheck,) = app.all("HEALTHCHECK")
+    (command,) = app.all("CMD")
+    port = command.words[command.words.index("--port") + 1]
+    assert f"http://127.0.0.1:{port}/healthz" in healthcheck.arguments
+    assert re.search(r"--timeout=\d+s", healthcheck.arguments)
+    assert command.words[0] == "daphne"
+    assert "--proxy-headers" in command.words
+
+
+def test_the_entrypoint_is_the_committed_executable_script(app):
+    (entrypoint,) = app.all("ENTRYPOINT")
+    (workdir,) = app.all("WORKDIR")
+    assert entrypoint.words == [f"{workdir.arguments}/{ENTRYPOINT.name}"]
+    assert ENTRYPOINT.stat().st_mode & 0o111
+
+
+def test_no_secret_is_baked_into_the_image(stages, app):
+    for stage in stages:
+        for item in stage.all("ENV") + stage.all("ARG"):
+            names = re.findall(r"(\w+)=", item.arguments) or [item.words[0]]
+            assert not any(SECRET_NAME.search(name) for name in names), item
+    # The throwaway collectstatic key exists only inside one RUN of a stage that is not shipped.
+    assert "SECRET" not in " ".join(item.arguments for item in app.instructions)
+    assert_context_excludes(".env", ".venv", ".git", ".run", "db.sqlite3", "media/x.pdf")
+
+
+def assert_context_excludes(*paths):
+    patterns = [
+        line.strip()
+        for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for path in paths:
+        excluded = False
+        for pattern in patterns:
+            negated = pattern.startswith("!")
+            pattern = pattern.removeprefix("!").removeprefix("**/")
+            if fnmatch.fnmatch(path, pattern) or path.startswith(f"{pattern}/"):
+                excluded = not negated
+        assert excluded, f"{path} would be sent to the build (and copied into the image)"
+
+
+def test_every_file_the_build_copies_exists_in_the_context(stages):
+    for stage in stages:
+        for item in stage.all("COPY"):
+            if any(word.startswith("--from=") for word in item.words):
+                continue
+            for source in [word for word in item.words[:-1] if not word.startswith("--")]:
+                assert (BASE_DIR / source).exists(), f"COPY {source}: not in the repository"
+
+
+def test_the_parser_reads_continuations_and_stages():
+    stages = dockerfile_stages(
+        "# comment\nFROM python:3.11-slim AS build\nRUN a \\\n    && b\nFROM build\nUSER app\n"
+    )
+    assert [(stage.image, stage.name) for stage in stages] == [
+        ("python:3.11-slim", "build"),
+        ("build", None),
+    ]
+    assert stages[0].instructions[0].arguments == "a && b"

@@ -1,0 +1,388 @@
+"""nginx in front of a live daphne, with the config rendered from nginx/ like the nginx image does.
+
+Debian's nginx (`make deploy-tools`) runs the very template the image renders, from its own
+prefix in a temporary folder, on a free loopback port, proxying to a real daphne.
+"""
+
+import grp
+import http.cookiejar
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as websocket_connect
+
+from conftest import start_daphne
+from core.processes import free_loopback_port, stop_process, wait_for_http
+from core.tests.multipart import multipart_body
+from core.views import MULTIPART_OVERHEAD_BYTES
+from project.tests.deployment import (
+    NGINX_DIR,
+    NGINX_TEMPLATE,
+    NGINX_UPLOAD_LIMITS,
+    dockerfile_stages,
+)
+from users.models import Task
+from users.services import create_task, start_task
+
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+# Small limits so that the uploads around them stay quick; nginx derives its own from them.
+UPLOAD_MAX_FILE_SIZE = 256 * 1024
+UPLOAD_MAX_FILES = 2
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+RECEIVE_TIMEOUT = 10
+
+pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx: make deploy-tools")
+
+
+def image_environment():
+    """The ENV of the Dockerfile's nginx stage (envsubst filter, container defaults)."""
+    (stage,) = [stage for stage in dockerfile_stages() if stage.name == "nginx"]
+    return dict(word.split("=", 1) for item in stage.all("ENV") for word in item.words)
+
+
+def render_template(environment):
+    """What the nginx image's entrypoint does: source the .envsh files, then envsubst the
+    template with the variables that are set and match NGINX_ENVSUBST_FILTER."""
+    script = (
+        '. "$1"\n'
+        'filter="${NGINX_ENVSUBST_FILTER:-}"\n'
+        "defined_envs=$(printf '${%s} ' $(awk \"END { for (name in ENVIRON) "
+        '{ print ( name ~ /${filter}/ ) ? name : \\"\\" } }" < /dev/null ))\n'
+        'envsubst "$defined_envs" < "$2"\n'
+    )
+    result = subprocess.run(
+        ["sh", "-c", script, "render", str(NGINX_UPLOAD_LIMITS), str(NGINX_TEMPLATE)],
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return result.stdout
+
+
+def write_nginx_config(prefix, environment):
+    """A main nginx.conf like the image's (which includes conf.d/*.conf in its http block),
+    with every path in `prefix`; returns its path."""
+    (prefix / "conf.d").mkdir(parents=True)
+    (prefix / "logs").mkdir()
+    shutil.copytree(NGINX_DIR / "snippets", prefix / "snippets")
+    (prefix / "conf.d" / "default.conf").write_text(render_template(environment))
+    # Workers of a root master switch to `user` (the image's "nginx"); the current user can
+    # read the test's files. A master that is not root ignores the directive.
+    user = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid()).gr_name
+    config = prefix / "nginx.conf"
+    config.write_text(
+        f"user {user} {group};\n"
+        "daemon off;\n"
+        "worker_processes 1;\n"
+        f"pid {prefix}/nginx.pid;\n"
+        f"error_log {prefix}/logs/error.log warn;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        "    include /etc/nginx/mime.types;\n"
+        "    default_type application/octet-stream;\n"
+        f"    access_log {prefix}/logs/access.log;\n"
+        f"    client_body_temp_path {prefix}/client_body;\n"
+        f"    proxy_temp_path {prefix}/proxy;\n"
+        f"    fastcgi_temp_path {prefix}/fastcgi;\n"
+        f"    uwsgi_temp_path {prefix}/uwsgi;\n"
+        f"    scgi_temp_path {prefix}/scgi;\n"
+        "    include conf.d/*.conf;\n"
+        "}\n"
+    )
+    return config
+
+
+def nginx_command(prefix, config, *extra):
+    return [NGINX, "-p", f"{prefix}/", "-c", str(config), "-e", f"{prefix}/logs/error.log", *extra]
+
+
+def check_config(prefix, config):
+    return subprocess.run(
+        nginx_command(prefix, config, "-t"), capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """collectstatic as the image's build runs it: production storage, hashed names, .gz files."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
+        call_command("collectstatic", "--noinput", verbosity=0)
+    return root
+
+
+@pytest.fixture(scope="module")
+def proxied_daphne(live_server_env, tmp_path_factory):
+    env = {
+        **live_server_env,
+        "UPLOAD_MAX_FILE_SIZE": str(UPLOAD_MAX_FILE_SIZE),
+        "UPLOAD_MAX_FILES": str(UPLOAD_MAX_FILES),
+    }
+    url, process = start_daphne(env, tmp_path_factory.mktemp("proxied-daphne") / "daphne.log")
+    yield url
+    stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def nginx_environment(proxied_daphne, static_root):
+    return {
+        **image_environment(),
+        "NGINX_LISTEN_PORT": str(free_loopback_port()),
+        "NGINX_UPSTREAM": urllib.parse.urlsplit(proxied_daphne).netloc,
+        "NGINX_STATIC_ROOT": str(static_root),
+        "UPLOAD_MAX_FILE_SIZE": str(UPLOAD_MAX_FILE_SIZE),
+        "UPLOAD_MAX_FILES": str(UPLOAD_MAX_FILES),
+    }
+
+
+@pytest.fixture(scope="module")
+def nginx(nginx_environment, tmp_path_factory):
+    """nginx running in the foreground; yields its base URL."""
+    prefix = tmp_path_factory.mktemp("nginx")
+    config = write_nginx_config(prefix, nginx_environment)
+    checked = check_config(prefix, config)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen(
+        nginx_command(prefix, config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{nginx_environment['NGINX_LISTEN_PORT']}"
+    try:
+        wait_for_http(f"{url}/static/css/app.css", process)
+    except Exception:
+        stop_process(process)
+        raise RuntimeError((prefix / "logs" / "error.log").read_text()) from None
+    yield url
+    stop_process(process)
+
+
+class Client:
+    """A cookie-keeping HTTP client that returns 4xx/5xx answers instead of raising."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def cookie(self, name):
+        return next((cookie.value for cookie in self.cookies if cookie.name == name), None)
+
+    def request(self, path, *, data=None, headers=None, method=None):
+        request = urllib.request.Request(
+            f"{self.base_url}{path}", data=data, headers=headers or {}, method=method
+        )
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                return answer.status, answer.headers, answer.read(), answer.url
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.headers, error.read(), error.url
+
+    def log_in(self, email, password, **headers):
+        self.request("/accounts/login/")
+        form = urllib.parse.urlencode(
+            {
+                "username": email,
+                "password": password,
+                "csrfmiddlewaretoken": self.cookie("csrftoken"),
+            }
+        ).encode()
+        return self.request(
+            "/accounts/login/",
+            data=form,
+            headers={"Origin": self.base_url, "Referer": f"{self.base_url}/", **headers},
+        )
+
+
+def assert_security_headers(headers):
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get_all(name) == [value], (name, headers.get_all(name))
+
+
+def test_the_rendered_config_leaves_no_variable_and_nginx_t_accepts_it(nginx_environment, tmp_path):
+    config = write_nginx_config(tmp_path, nginx_environment)
+    rendered = (tmp_path / "conf.d" / "default.conf").read_text()
+    assert "${" not in rendered
+    assert f"server {nginx_environment['NGINX_UPSTREAM']};" in rendered
+    body_limit = UPLOAD_MAX_FILE_SIZE * UPLOAD_MAX_FILES + MULTIPART_OVERHEAD_BYTES
+    assert f"client_max_body_size {body_limit};" in rendered
+    result = check_config(tmp_path, config)
+    assert result.returncode == 0, result.stderr
+
+
+def test_nginx_t_rejects_a_config_rendered_without_its_upstream(nginx_environment, tmp_path):
+    environment = {k: v for k, v in nginx_environment.items() if k != "NGINX_UPSTREAM"}
+    result = check_config(tmp_path, write_nginx_config(tmp_path, environment))
+    assert result.returncode != 0
+    assert "NGINX_UPSTREAM" in result.stderr
+
+
+def test_the_image_defaults_fill_every_variable_and_match_the_apps_upload_limits():
+    rendered = render_template(image_environment())
+    assert "${" not in rendered
+    assert "server web:8000;" in rendered
+    body_limit = settings.UPLOAD_MAX_FILE_SIZE * settings.UPLOAD_MAX_FILES
+    assert f"client_max_body_size {body_limit + MULTIPART_OVERHEAD_BYTES};" in rendered
+    assert f"at most {settings.UPLOAD_MAX_FILES} files of 100 MiB each" in rendered
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_come_through_nginx_with_its_security_headers_once(nginx, user, password):
+    client = Client(nginx)
+    status, headers, body, _ = client.request("/accounts/login/")
+    assert status == 200
+    assert b'name="username"' in body
+    assert_security_headers(headers)
+    assert headers["Server"] == "nginx"  # no version
+
+    status, headers, body, url = client.log_in(user.email, password)
+    assert status == 200
+    assert url == f"{nginx}/"
+    status, headers, body, url = client.request("/result/")
+    assert (status, url) == (200, f"{nginx}/result/")
+    assert user.email.encode() in body
+    assert_security_headers(headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_django_sees_the_clients_host_and_nginxs_scheme(nginx, proxied_daphne, user, password):
+    # The CSRF origin check compares Origin with the scheme and Host Django sees: it passes
+    # only when nginx forwards the port (Host) and its own scheme, whatever the client claims.
+    through_nginx = Client(nginx)
+    status, _, _, url = through_nginx.log_in(user.email, password, **{"X-Forwarded-Proto": "https"})
+    assert (status, url) == (200, f"{nginx}/")
+    assert through_nginx.cookie("sessionid")
+
+    # Django does trust the header: sent straight to daphne, the same claim breaks the check.
+    direct = Client(proxied_daphne)
+    status, _, _, _ = direct.log_in(user.email, password, **{"X-Forwarded-Proto": "https"})
+    assert status == 403
+    assert direct.cookie("sessionid") is None
+
+    # And an Origin without nginx's port is refused through nginx.
+    other_port = Client(nginx)
+    status, _, _, _ = other_port.log_in(user.email, password, Origin="http://127.0.0.1")
+    assert status == 403
+
+
+def test_static_files_are_served_by_nginx_with_their_cache_headers(nginx, static_root):
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["css/app.css"]
+    assert hashed != "css/app.css"
+    client = Client(nginx)
+
+    status, headers, body, _ = client.request(f"/static/{hashed}")
+    assert status == 200
+    assert body == (static_root / hashed).read_bytes()
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Content-Type"].startswith("text/css")
+    assert_security_headers(headers)
+
+    status, headers, body, _ = client.request(
+        f"/static/{hashed}", headers={"Accept-Encoding": "gzip"}
+    )
+    assert headers["Content-Encoding"] == "gzip"
+    assert body == (static_root / f"{hashed}.gz").read_bytes()
+
+    status, headers, _, _ = client.request("/static/css/app.css")
+    assert status == 200
+    assert headers["Cache-Control"] == "public, max-age=3600"
+
+    status, headers, _, _ = client.request("/static/css/missing.css")
+    assert status == 404
+    assert_security_headers(headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_websocket_through_nginx_receives_the_users_task_updates(nginx, user, password):
+    client = Client(nginx)
+    client.log_in(user.email, password)
+    socket_url = nginx.replace("http://", "ws://") + "/ws/task/"
+    cookie = f"sessionid={client.cookie('sessionid')}"
+
+    with websocket_connect(
+        socket_url, origin=nginx, additional_headers={"Cookie": cookie}, open_timeout=10
+    ) as socket:
+        task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+        start_task(task.public_id, message="Working through nginx")
+        message = json.loads(socket.recv(timeout=RECEIVE_TIMEOUT))
+    assert message["type"] == "task.update"
+    assert message["task_id"] == str(task.public_id)
+    assert message["status"] == "running"
+    assert message["message"] == "Working through nginx"
+
+
+def test_an_anonymous_websocket_through_nginx_is_refused(nginx):
+    socket_url = nginx.replace("http://", "ws://") + "/ws/task/"
+    with pytest.raises(InvalidStatus) as refused:
+        websocket_connect(socket_url, origin=nginx, open_timeout=10)
+    # Closed before the handshake is accepted: daphne answers 403, nginx passes it on.
+    assert refused.value.response.status_code == 403
+    assert_security_headers(refused.value.response.headers)
+
+
+def upload(client, files, accept="application/json"):
+    body, content_type = multipart_body(fields=[("folder", "reports")], files=files)
+    return client.request(
+        "/core/upload/",
+        data=body,
+        headers={
+            "Content-Type": content_type,
+            "Accept": accept,
+            "Origin": client.base_url,
+            "X-CSRFToken": client.cookie("csrftoken"),
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_up_to_the_limit_pass_and_larger_ones_get_a_clear_413(nginx, user, password):
+    client = Client(nginx)
+    client.log_in(user.email, password)
+
+    status, _, body, _ = upload(client, [("file", "fits.bin", b"x" * UPLOAD_MAX_FILE_SIZE)])
+    assert status == 201, body
+    assert json.loads(body)["documents"][0]["size"] == UPLOAD_MAX_FILE_SIZE
+
+    # One byte over the per-file limit: the app answers, naming the file.
+    status, _, body, _ = upload(client, [("file", "big.bin", b"x" * (UPLOAD_MAX_FILE_SIZE + 1))])
+    assert status == 413
+    assert "“big.bin” is too large" in json.loads(body)["error"]
+
+    # Past the app's whole-request limit: nginx answers before the body reaches daphne.
+    too_much = UPLOAD_MAX_FILE_SIZE * UPLOAD_MAX_FILES + MULTIPART_OVERHEAD_BYTES
+    status, headers, body, _ = upload(client, [("file", "huge.bin", b"x" * too_much)])
+    assert status == 413
+    assert json.loads(body) == {
+        "error": "This upload is too large: a request can carry at most 2 files of 256 KiB "
+        "each. Nothing was uploaded."
+    }
+    assert_security_headers(headers)
+    status, headers, body, _ = upload(
+        client, [("file", "huge.bin", b"x" * too_much)], accept="text/html"
+    )
+    assert status == 413
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b'role="alert">This upload is too large' in body
