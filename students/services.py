@@ -19,10 +19,9 @@ from rq import Callback
 from students.models import Student
 from students.search import (
     ENGINE_ERRORS,
+    generation_index,
     index_students,
     refresh_index,
-    refresh_paused,
-    remove_students,
     sync_index_when_missing,
 )
 from users.models import Task
@@ -117,12 +116,15 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     Each batch of the new generation goes through the phases in turn: create it
     (bulk_create), read it back and verify it against what was written, update
     every student of it once (one set-based UPDATE), and index it for search (once,
-    with its final values, in a thread beside the next batch's database work). Then
-    the previous generation is deleted from the database in one statement and from
-    the index in bulk. The index's periodic refreshes are paused meanwhile:
-    one refresh at the end shows the new generation. A failure before that removes the
-    new generation again (database and index) and leaves the previous one intact and
-    searchable.
+    with its final values, in a thread beside the next batch's database work) into a
+    fresh search index of its own (`generation_index()`). Then one transaction deletes
+    the previous generation from the database in one statement and switches the search
+    alias to the new index; the previous index is dropped whole. A failure before the
+    commit removes the new generation again (database rows and index) and leaves the
+    previous one intact and searchable.
+
+    Students that others create or edit while the job runs belong to the previous
+    generation: the job replaces them with the rest of it.
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -151,8 +153,7 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 f"Created, verified, updated, indexed {indexed} of {count}",
             )
 
-    # Bulk writes only: the new generation becomes searchable at once, at the end.
-    with refresh_paused():
+    with generation_index() as target:
         try:
             while done < count:
                 clock = time.perf_counter()
@@ -181,29 +182,24 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 _add_time(seconds, "update", clock)
 
                 wait_for_index()
-                in_flight = indexer.submit(_timed_index, updated)
+                in_flight = indexer.submit(_timed_index, updated, target.name)
                 done += len(batch)
             wait_for_index()
+
+            clock = time.perf_counter()
+            with transaction.atomic():
+                # The previous generation goes all at once or not at all, in the database
+                # and in search together: a failed commit moves the alias back.
+                deleted = _delete_generations("generation < %s", generation)
+                target.switch()
         except BaseException:
             indexer.shutdown(wait=True, cancel_futures=True)
             _discard_generation(generation)
             raise
         finally:
             indexer.shutdown(wait=True)
-
-        clock = time.perf_counter()
-        previous = Student.objects.filter(generation__lt=generation)
-        with transaction.atomic():
-            # The previous generation goes all at once or not at all.
-            previous_ids = list(previous.order_by("id").values_list("id", flat=True))
-            deleted = _delete_generations("generation < %s", generation)
-        for start in range(0, len(previous_ids), batch_size):
-            remove_students(previous_ids[start : start + batch_size])
-            removed = min(start + batch_size, len(previous_ids))
-            progress = BATCHES_SHARE + (100 - BATCHES_SHARE) * removed // len(previous_ids)
-            report(progress, f"Deleted {removed} of {len(previous_ids)} previous students")
-        refresh_index()
-        _add_time(seconds, "delete", clock)
+    _add_time(seconds, "delete", clock)  # with dropping the previous index
+    report(100, f"Deleted the {deleted} previous students")
 
     return {
         "count": count,
@@ -217,9 +213,9 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     }
 
 
-def _timed_index(students):
+def _timed_index(students, index):
     started = time.perf_counter()
-    index_students(students)
+    index_students(students, index=index)
     return len(students), time.perf_counter() - started
 
 
@@ -233,7 +229,7 @@ def _delete_generations(condition, generation):
     """DELETE in one SQL statement, without signals.
 
     QuerySet.delete() would load every row to send the search autosync's per-row
-    signals (one index request per student); the job removes documents in bulk itself.
+    signals (one index request per student); the job drops its search index whole.
     """
     table = connection.ops.quote_name(Student._meta.db_table)
     with connection.cursor() as cursor:
@@ -242,15 +238,13 @@ def _delete_generations(condition, generation):
 
 
 def _discard_generation(generation):
-    """Undo a half-done generation; the error that brought us here is the one to report."""
+    """Undo a half-done generation in the database (`generation_index()` drops its index);
+    the error that brought us here is the one to report."""
     try:
         with transaction.atomic():
-            ids = list(Student.objects.filter(generation=generation).values_list("id", flat=True))
             _delete_generations("generation = %s", generation)
-        remove_students(ids)
-        refresh_index()
     except Exception:
-        logger.exception("Could not fully discard the unfinished student generation")
+        logger.exception("Could not discard the unfinished student generation")
 
 
 def start_crud_job(*, owner, count):
