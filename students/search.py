@@ -242,16 +242,23 @@ class GenerationIndex:
         self.client = client
         self.alias = alias
         self.name = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
-        self.settings = {}  # the index's own settings, put back by the switch
+        self.settings = {}  # the index's own settings, put back when it is filled
+        self.filled = False
         self.serving = {}  # the alias's indices when the switch moved it away from them
         self.switched = False
 
-    def switch(self):
-        """Make the new index serve: its own settings back, everything visible, then the
-        alias moved to it in one atomic `_aliases` call."""
+    def finish_filling(self):
+        """Put the index's own settings back (refreshes, replicas) and make every
+        document visible. `switch()` does it when it was not done before."""
         restored = {name: self.settings.get(name) for name in FILLING_SETTINGS}
         self.client.indices.put_settings(index=self.name, settings={"index": restored})
         self.client.indices.refresh(index=self.name)
+        self.filled = True
+
+    def switch(self):
+        """Move the alias to the filled index in one atomic `_aliases` call."""
+        if not self.filled:
+            self.finish_filling()
         try:
             self.serving = self.client.indices.get_alias(index=self.alias)
         except NotFoundError:
@@ -288,6 +295,9 @@ class _NoIndex:
     """`generation_index()` on the database backend: nothing to fill or switch."""
 
     name = None
+
+    def finish_filling(self):
+        pass
 
     def switch(self):
         pass
