@@ -41,7 +41,7 @@ def naive_cycle(count):
 
     started = time.perf_counter()
     new_ids = []
-    for student in fakes.batch(generation=generation, start=0, size=count):
+    for student in fakes.batch(count, generation=generation):
         student.save()
         index_students([student])
         new_ids.append(student.id)

@@ -11,7 +11,6 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
-from faker import Faker
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 from rq import Callback
@@ -41,19 +40,41 @@ BATCHES_SHARE = 85
 STUDENT_FIELDS = ("first_name", "last_name", "email", "age")
 
 
-def fake_students(count, *, seed=None):
-    """`count` unsaved fake students, generated lazily."""
-    faker = Faker()
-    if seed is not None:
-        faker.seed_instance(seed)
-    for _ in range(count):
-        first_name, last_name = faker.first_name()[:30], faker.last_name()[:30]
-        yield Student(
-            first_name=first_name,
-            last_name=last_name,
-            email=f"{first_name}.{last_name}{faker.random_int(1, 999)}@example.com".lower(),
-            age=faker.random_int(17, 65),
-        )
+class FakeStudents:
+    """Fake students from Faker's en_US names, drawn with Faker's weights in bulk (one
+    Faker call per student costs ten times the database work it feeds). The demo data and
+    the CRUD job both use it; the same seed gives the same students."""
+
+    first_names = list(PersonProvider.first_names)
+    first_weights = list(PersonProvider.first_names.values())
+    last_names = list(PersonProvider.last_names)
+    last_weights = list(PersonProvider.last_names.values())
+    domains = InternetProvider.free_email_domains
+
+    def __init__(self, seed=None):
+        self.random = random.Random(seed)  # noqa: S311 - fake data, not security
+
+    def batch(self, size, *, generation=0, start=0):
+        """`size` unsaved students of this generation; `start` numbers them on from a
+        previous batch so that every email of a generation is unique."""
+        firsts = self.random.choices(self.first_names, self.first_weights, k=size)
+        lasts = self.random.choices(self.last_names, self.last_weights, k=size)
+        ages = self.random.choices(range(17, 71), k=size)
+        students = []
+        for number, first, last, age in zip(
+            range(start, start + size), firsts, lasts, ages, strict=True
+        ):
+            domain = self.domains[number % len(self.domains)]
+            students.append(
+                Student(
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first}.{last}.{generation}.{number}@{domain}".lower(),
+                    age=age,
+                    generation=generation,
+                )
+            )
+        return students
 
 
 def load_demo_students(count=DEMO_STUDENT_COUNT):
@@ -64,7 +85,7 @@ def load_demo_students(count=DEMO_STUDENT_COUNT):
     """
     created = []
     if not Student.objects.exists():
-        created = Student.objects.bulk_create(fake_students(count, seed=2024))
+        created = Student.objects.bulk_create(FakeStudents(seed=2024).batch(count))
     try:
         if not sync_index_when_missing() and created:
             index_students(created)
@@ -76,38 +97,6 @@ def load_demo_students(count=DEMO_STUDENT_COUNT):
 
 class CrudJobError(Exception):
     """The cycle found something wrong (e.g. the read-back differs) and undid its generation."""
-
-
-class FakeStudents:
-    """Faker's en_US names, drawn with their weights in bulk (one Faker call per student is
-    ten times slower than the database work it feeds)."""
-
-    first_names = list(PersonProvider.first_names)
-    first_weights = list(PersonProvider.first_names.values())
-    last_names = list(PersonProvider.last_names)
-    last_weights = list(PersonProvider.last_names.values())
-    domains = InternetProvider.free_email_domains
-
-    def __init__(self, seed=None):
-        self.random = random.Random(seed)  # noqa: S311 - fake data, not security
-
-    def batch(self, *, generation, start, size):
-        firsts = self.random.choices(self.first_names, self.first_weights, k=size)
-        lasts = self.random.choices(self.last_names, self.last_weights, k=size)
-        students = []
-        for offset, (first, last) in enumerate(zip(firsts, lasts, strict=True)):
-            number = start + offset
-            domain = self.domains[number % len(self.domains)]
-            students.append(
-                Student(
-                    first_name=first,
-                    last_name=last,
-                    email=f"{first}.{last}.{generation}.{number}@{domain}".lower(),
-                    age=self.random.randint(17, 70),
-                    generation=generation,
-                )
-            )
-        return students
 
 
 def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
@@ -158,7 +147,7 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
             while done < count:
                 clock = time.perf_counter()
                 batch = fakes.batch(
-                    generation=generation, start=done, size=min(batch_size, count - done)
+                    min(batch_size, count - done), generation=generation, start=done
                 )
                 with transaction.atomic():
                     Student.objects.bulk_create(batch)

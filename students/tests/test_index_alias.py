@@ -42,9 +42,7 @@ def stored_in(index, student_id):
 
 
 def old_generation(size=20):
-    students = Student.objects.bulk_create(
-        FakeStudents(seed=5).batch(generation=0, start=0, size=size)
-    )
+    students = Student.objects.bulk_create(FakeStudents(seed=5).batch(size))
     index_students(students)
     refresh_index()
     return students
