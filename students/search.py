@@ -53,6 +53,9 @@ ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
 # While a new generation's index is filled by bulk writes alone: no periodic refreshes and
 # no replicas to copy every document to; both come back before the alias moves to it.
 FILLING_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
+# An unaliased index of ours this old is left by a job or rebuild that died (the CRUD job's
+# time limit is 10 minutes); a younger one may belong to one still running.
+UNFINISHED_INDEX_AGE_SECONDS = 3600
 
 # Created by migration 0002 (one per database vendor); the expression matches its index.
 SQLITE_FTS_TABLE = "students_student_fts"
@@ -274,9 +277,14 @@ class GenerationIndex:
         _existing_indices.add((settings.ELASTICSEARCH_URL, self.alias))
 
     def switch_back(self):
-        """Point the alias at the indices it served before `switch()`."""
+        """Point the alias at the indices it served before `switch()` (all but a concrete
+        index of the alias's name, which the switch removed: `--rebuild` then refills)."""
         actions = [{"remove": {"index": self.name, "alias": self.alias}}]
-        actions += [{"add": {"index": old, "alias": self.alias}} for old in self.serving]
+        actions += [
+            {"add": {"index": old, "alias": self.alias}}
+            for old in self.serving
+            if old != self.alias
+        ]
         self.client.indices.update_aliases(actions=actions)
         self.switched = False
 
@@ -284,9 +292,18 @@ class GenerationIndex:
         self.settings = _create_concrete_index(self.client, self.name, filling=True)
 
     def drop_unfinished(self):
-        """Delete indices of unfinished generations: a worker killed mid-job leaves one."""
-        indices = self.client.indices.get_alias(index=f"{self.alias}-*")
-        orphans = [name for name, about in indices.items() if self.alias not in about["aliases"]]
+        """Delete indices of unfinished generations (a worker killed mid-job leaves one)
+        older than UNFINISHED_INDEX_AGE_SECONDS: a younger one may still be filling."""
+        pattern = f"{self.alias}-*"
+        indices = self.client.indices.get_alias(index=pattern)
+        created = self.client.indices.get_settings(index=pattern, name="index.creation_date")
+        oldest = (time.time() - UNFINISHED_INDEX_AGE_SECONDS) * 1000
+        orphans = [
+            name
+            for name, about in indices.items()
+            if self.alias not in about["aliases"]
+            and int(created[name]["settings"]["index"]["creation_date"]) < oldest
+        ]
         if orphans:
             self.client.indices.delete(index=orphans)
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from students import search
 from students.models import Student
 from students.search import (
     _client,
@@ -147,13 +148,22 @@ def test_a_failed_commit_after_the_switch_moves_the_alias_back(elasticsearch):
     assert old[5].id in found(old[5].email.split("@")[0])
 
 
-def test_an_unfinished_index_of_a_killed_job_is_dropped_by_the_next(elasticsearch):
+def test_an_unfinished_index_of_a_killed_job_is_dropped_by_the_next(elasticsearch, monkeypatch):
     old_generation(5)
     orphan = f"{index_alias()}-20200101000000-deadbeef"
     _client().indices.create(index=orphan)
+    monkeypatch.setattr(search, "UNFINISHED_INDEX_AGE_SECONDS", 0)  # as if it were old
     run_crud_cycle(10)
-    assert orphan not in student_indices()
-    assert len(student_indices()) == 1
+    assert student_indices() == serving()
+    assert orphan not in serving()
+
+
+def test_a_young_unaliased_index_may_still_be_filling_and_is_kept(elasticsearch):
+    old_generation(5)
+    filling = f"{index_alias()}-20200101000000-stillrun"  # e.g. a rebuild running beside
+    _client().indices.create(index=filling)
+    run_crud_cycle(10)
+    assert student_indices() == sorted([filling, *serving()])
 
 
 def test_students_saved_during_the_job_are_replaced_with_their_generation(elasticsearch):
