@@ -100,7 +100,7 @@ def main():
     from core.elasticsearch_server import start_elasticsearch_server
     from students.models import Student
     from students.search import index_students, refresh_index
-    from students.services import fake_students
+    from students.services import FakeStudents
     from users.models import CustomUser
 
     setup_test_environment()
@@ -109,13 +109,9 @@ def main():
     node = start_elasticsearch_server(heap="512m", quick_start=False)
     try:
         started = time.perf_counter()
-        batch = []
-        for student in fake_students(args.students, seed=1):
-            batch.append(student)
-            if len(batch) == 5000:
-                Student.objects.bulk_create(batch)
-                batch = []
-        Student.objects.bulk_create(batch)
+        fakes = FakeStudents(seed=1)
+        for start in range(0, args.students, 5000):
+            Student.objects.bulk_create(fakes.batch(min(5000, args.students - start), start=start))
         print(f"  database load (with FTS5 triggers): {time.perf_counter() - started:.1f} s")
 
         with override_settings(ELASTICSEARCH_URL=node.url):

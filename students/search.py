@@ -11,9 +11,17 @@ index by itself (django-elasticsearch-dsl's autosync signals, one request per ro
 `bulk_create`, `bulk_update` and `QuerySet.update` send no signals: callers follow them
 with `index_students(...)`. `QuerySet.delete` does send one signal per row; for many rows
 run it inside `autosync_suspended()` and follow it with `remove_students(ids)`.
+
+The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
+concrete index (`students-<suffix>`). Searches, autosync and the bulk functions go
+through the alias; a whole new generation (the CRUD job, `search_index --rebuild`) is
+written into a fresh concrete index beside it (`generation_index()`), and the alias moves
+to that index in one atomic `_aliases` call, so searches see either the previous
+generation or the new one, never half of each.
 """
 
 import logging
+import secrets
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +30,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
-from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportError
 from elasticsearch.dsl.connections import connections
 from elasticsearch.helpers import BulkIndexError, streaming_bulk
 
@@ -42,6 +50,12 @@ RESULT_FIELDS = ("id", "first_name", "last_name", "email", "age")
 # expansions than plain AUTO on every keystroke's short prefix.
 TYPO_TOLERANCE = {"fuzziness": "AUTO:4,8", "prefix_length": 1, "max_expansions": 20}
 ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
+# While a new generation's index is filled by bulk writes alone: no periodic refreshes and
+# no replicas to copy every document to; both come back before the alias moves to it.
+FILLING_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
+# An unaliased index of ours this old is left by a job or rebuild that died (the CRUD job's
+# time limit is 10 minutes); a younger one may belong to one still running.
+UNFINISHED_INDEX_AGE_SECONDS = 3600
 
 # Created by migration 0002 (one per database vendor); the expression matches its index.
 SQLITE_FTS_TABLE = "students_student_fts"
@@ -53,7 +67,7 @@ POSTGRES_SEARCH_VECTOR = (
 
 _autosync_suspended = ContextVar("student_search_autosync_suspended", default=False)
 _clients = {}
-# (url, index name) pairs this process has seen exist, so autosync checks once, not per save.
+# (url, alias) pairs this process has seen exist, so autosync checks once, not per save.
 _existing_indices = set()
 
 
@@ -106,21 +120,23 @@ def autosync_suspended():
         _autosync_suspended.reset(token)
 
 
-def index_students(students, chunk_size=BULK_CHUNK_SIZE):
+def index_students(students, chunk_size=BULK_CHUNK_SIZE, index=None):
     """Index (create or replace) these students; return how many were sent.
 
     `students` is any iterable of Student instances, consumed as a stream in chunks so
     that tens of thousands of them take constant memory (a QuerySet is iterated with
     `.iterator()`). Use it after bulk ORM writes, which send no signals. On the database
     backend there is nothing to do: the database's triggers and indexes keep up by
-    themselves. Writes become visible to search after `refresh_index()`.
+    themselves. Writes become visible to search after `refresh_index()`. They go through
+    the alias, or into `index` (the name of a `generation_index()` being filled).
     """
     if not settings.ELASTICSEARCH_URL:
         return 0
     if isinstance(students, QuerySet):
         students = students.iterator(chunk_size=chunk_size)
-    ensure_index()
-    index = StudentDocument._index._name
+    if index is None:
+        ensure_index()
+        index = index_alias()
     actions = (
         {
             "_op_type": "index",
@@ -160,8 +176,7 @@ def remove_students(ids, chunk_size=BULK_CHUNK_SIZE):
     if not settings.ELASTICSEARCH_URL:
         return 0
     ensure_index()
-    index = StudentDocument._index._name
-    actions = ({"_op_type": "delete", "_index": index, "_id": pk} for pk in ids)
+    actions = ({"_op_type": "delete", "_index": index_alias(), "_id": pk} for pk in ids)
     removed = 0
     for _ok, _item in streaming_bulk(
         _client(), actions, chunk_size=chunk_size, ignore_status=(404,), max_retries=2
@@ -170,60 +185,191 @@ def remove_students(ids, chunk_size=BULK_CHUNK_SIZE):
     return removed
 
 
-@contextmanager
-def refresh_paused():
-    """No periodic refreshes of the index inside: for bulk writers, which call
-    `refresh_index()` once when done. The index's own refresh interval comes back after,
-    even on failure. A no-op on the database backend."""
-    if not settings.ELASTICSEARCH_URL:
-        yield
-        return
-    ensure_index()
-    client = _client()
-    index = StudentDocument._index._name
-    current = client.indices.get_settings(index=index, name="index.refresh_interval")
-    interval = current.get(index, {}).get("settings", {}).get("index", {}).get("refresh_interval")
-    client.indices.put_settings(index=index, settings={"index": {"refresh_interval": "-1"}})
-    try:
-        yield
-    finally:
-        try:
-            # None puts back Elasticsearch's default when the index had no interval of its own.
-            client.indices.put_settings(
-                index=index, settings={"index": {"refresh_interval": interval}}
-            )
-        except ENGINE_ERRORS:
-            logger.exception("Could not restore the refresh interval of the %s index", index)
-
-
 def refresh_index():
     """Make every write so far visible to search (no-op on the database backend)."""
     if settings.ELASTICSEARCH_URL:
-        _client().indices.refresh(index=StudentDocument._index._name)
+        _client().indices.refresh(index=index_alias())
+
+
+def index_alias():
+    """The name searches and writes use: an alias of the concrete index in service."""
+    return StudentDocument._index._name
 
 
 def ensure_index():
-    """Create the index with its mapping when it is missing; return True when it was created.
+    """Create the index behind its alias when neither exists; return True when it was created.
 
-    Called before every bulk write and by `load_demo_data`, so the index never comes into
-    being through Elasticsearch's dynamic mapping.
+    Called before every write through the alias and by `load_demo_data`, so the index never
+    comes into being through Elasticsearch's dynamic mapping, nor as a concrete index named
+    like the alias. (A concrete index of that name left by an older version is used as it
+    is; the next `generation_index()` switch replaces it by an aliased one.)
     """
-    index = StudentDocument._index
-    known = (settings.ELASTICSEARCH_URL, index._name)
+    alias = index_alias()
+    known = (settings.ELASTICSEARCH_URL, alias)
     if known in _existing_indices:
         return False
-    created = not index.exists(using=_client())
+    client = _client()
+    created = not client.indices.exists(index=alias)  # true for an alias as for an index
     if created:
-        index.create(using=_client())
+        # A fixed first name: two processes starting at once create one index, not two
+        # indices behind one alias (writes through an alias need exactly one).
+        first = f"{alias}-initial"
+        try:
+            _create_concrete_index(client, first, alias=alias)
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+            client.indices.put_alias(index=first, name=alias)
+            created = False
     _existing_indices.add(known)
     return created
 
 
 def delete_index():
-    """Drop the index (missing is fine); the next write or `ensure_index()` creates it again."""
+    """Drop the index behind the alias, and the alias with it (missing is fine); the next
+    write or `ensure_index()` creates them again. Unfinished generation indices go too."""
     if settings.ELASTICSEARCH_URL:
-        _client().indices.delete(index=StudentDocument._index._name, ignore_unavailable=True)
+        alias = index_alias()
+        client = _client()
+        names = client.indices.get_alias(index=[alias, f"{alias}-*"], ignore_unavailable=True)
+        if names:
+            client.indices.delete(index=sorted(names))
         _existing_indices.clear()
+
+
+class GenerationIndex:
+    """A fresh concrete index that a whole generation of students is written into while
+    searches keep reading the previous one through the alias (see `generation_index`)."""
+
+    def __init__(self, client, alias):
+        self.client = client
+        self.alias = alias
+        self.name = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
+        self.settings = {}  # the index's own settings, put back when it is filled
+        self.filled = False
+        self.serving = {}  # the alias's indices when the switch moved it away from them
+        self.switched = False
+
+    def finish_filling(self):
+        """Put the index's own settings back (refreshes, replicas) and make every
+        document visible. `switch()` does it when it was not done before."""
+        restored = {name: self.settings.get(name) for name in FILLING_SETTINGS}
+        self.client.indices.put_settings(index=self.name, settings={"index": restored})
+        self.client.indices.refresh(index=self.name)
+        self.filled = True
+
+    def switch(self):
+        """Move the alias to the filled index in one atomic `_aliases` call."""
+        if not self.filled:
+            self.finish_filling()
+        try:
+            self.serving = self.client.indices.get_alias(index=self.alias)
+        except NotFoundError:
+            self.serving = {}
+        actions = [{"add": {"index": self.name, "alias": self.alias}}]
+        for old in self.serving:
+            if old == self.alias:  # a concrete index of the alias's name (older version)
+                actions.append({"remove_index": {"index": old}})
+            else:
+                actions.append({"remove": {"index": old, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        self.switched = True
+        _existing_indices.add((settings.ELASTICSEARCH_URL, self.alias))
+
+    def switch_back(self):
+        """Point the alias at the indices it served before `switch()` (all but a concrete
+        index of the alias's name, which the switch removed: `--rebuild` then refills)."""
+        actions = [{"remove": {"index": self.name, "alias": self.alias}}]
+        actions += [
+            {"add": {"index": old, "alias": self.alias}}
+            for old in self.serving
+            if old != self.alias
+        ]
+        self.client.indices.update_aliases(actions=actions)
+        self.switched = False
+
+    def create(self):
+        self.settings = _create_concrete_index(self.client, self.name, filling=True)
+
+    def drop_unfinished(self):
+        """Delete indices of unfinished generations (a worker killed mid-job leaves one)
+        older than UNFINISHED_INDEX_AGE_SECONDS: a younger one may still be filling."""
+        pattern = f"{self.alias}-*"
+        indices = self.client.indices.get_alias(index=pattern)
+        created = self.client.indices.get_settings(index=pattern, name="index.creation_date")
+        oldest = (time.time() - UNFINISHED_INDEX_AGE_SECONDS) * 1000
+        orphans = [
+            name
+            for name, about in indices.items()
+            if self.alias not in about["aliases"]
+            and int(created[name]["settings"]["index"]["creation_date"]) < oldest
+        ]
+        if orphans:
+            self.client.indices.delete(index=orphans)
+
+
+class _NoIndex:
+    """`generation_index()` on the database backend: nothing to fill or switch."""
+
+    name = None
+
+    def finish_filling(self):
+        pass
+
+    def switch(self):
+        pass
+
+
+@contextmanager
+def generation_index():
+    """A fresh concrete index for a whole new generation, switched in as the alias's.
+
+    Yields a `GenerationIndex`: write to its `name` (`index_students(..., index=...)`),
+    call `switch()` once it is complete (inside the database transaction that retires the
+    previous generation, so that a failed commit switches back). Until then searches and
+    autosync read and write the previous index through the alias. After the block the
+    previous index is deleted. When the block fails, the alias stays on (or returns to) the
+    previous index and the new one is deleted. Writes that autosync sends through the
+    alias while the new index fills (edits of others) land in the previous index and go
+    with it. On the database backend it yields an index without name whose switch does
+    nothing.
+    """
+    if not settings.ELASTICSEARCH_URL:
+        yield _NoIndex()
+        return
+    target = GenerationIndex(_client(), index_alias())
+    target.drop_unfinished()
+    target.create()
+    try:
+        yield target
+    except BaseException:
+        try:
+            if target.switched:
+                target.switch_back()
+            target.client.indices.delete(index=target.name, ignore_unavailable=True)
+        except ENGINE_ERRORS:
+            logger.exception("Could not drop the unfinished search index %s", target.name)
+        raise
+    if not target.switched:
+        target.client.indices.delete(index=target.name, ignore_unavailable=True)
+        raise RuntimeError("generation_index(): the block ended without switch()")
+    previous = [name for name in target.serving if name != target.alias]
+    if previous:
+        try:
+            target.client.indices.delete(index=previous, ignore_unavailable=True)
+        except ENGINE_ERRORS:
+            logger.exception("Could not delete the previous search index %s", previous)
+
+
+def rebuild_index():
+    """Fill a fresh index from the database and switch the alias to it; return how many
+    students were indexed. Searches answer from the previous index until the switch."""
+    if not settings.ELASTICSEARCH_URL:
+        return 0
+    with generation_index() as target:
+        sent = index_students(Student.objects.order_by("pk"), index=target.name)
+        target.switch()
+    return sent
 
 
 def sync_index_when_missing():
@@ -237,6 +383,20 @@ def sync_index_when_missing():
     sent = index_students(Student.objects.order_by("pk"))
     refresh_index()
     return sent
+
+
+def _create_concrete_index(client, name, *, alias=None, filling=False):
+    """Create index `name` with the document's mappings and settings; return its settings
+    (without the filling ones)."""
+    body = StudentDocument._index.clone(name=name).to_dict()
+    index_settings = body.get("settings", {})
+    client.indices.create(
+        index=name,
+        mappings=body["mappings"],
+        settings={**index_settings, **FILLING_SETTINGS} if filling else index_settings,
+        aliases={alias: {}} if alias else None,
+    )
+    return index_settings
 
 
 def ping():
@@ -290,7 +450,7 @@ def _search_elasticsearch(query, limit):
             _client()
             .options(request_timeout=SEARCH_TIMEOUT_SECONDS)
             .search(
-                index=StudentDocument._index._name,
+                index=index_alias(),
                 query=body_query,
                 size=limit,
                 source=list(RESULT_FIELDS),

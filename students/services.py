@@ -11,7 +11,6 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
-from faker import Faker
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 from rq import Callback
@@ -19,10 +18,9 @@ from rq import Callback
 from students.models import Student
 from students.search import (
     ENGINE_ERRORS,
+    generation_index,
     index_students,
     refresh_index,
-    refresh_paused,
-    remove_students,
     sync_index_when_missing,
 )
 from users.models import Task
@@ -42,19 +40,41 @@ BATCHES_SHARE = 85
 STUDENT_FIELDS = ("first_name", "last_name", "email", "age")
 
 
-def fake_students(count, *, seed=None):
-    """`count` unsaved fake students, generated lazily."""
-    faker = Faker()
-    if seed is not None:
-        faker.seed_instance(seed)
-    for _ in range(count):
-        first_name, last_name = faker.first_name()[:30], faker.last_name()[:30]
-        yield Student(
-            first_name=first_name,
-            last_name=last_name,
-            email=f"{first_name}.{last_name}{faker.random_int(1, 999)}@example.com".lower(),
-            age=faker.random_int(17, 65),
-        )
+class FakeStudents:
+    """Fake students from Faker's en_US names, drawn with Faker's weights in bulk (one
+    Faker call per student costs ten times the database work it feeds). The demo data and
+    the CRUD job both use it; the same seed gives the same students."""
+
+    first_names = list(PersonProvider.first_names)
+    first_weights = list(PersonProvider.first_names.values())
+    last_names = list(PersonProvider.last_names)
+    last_weights = list(PersonProvider.last_names.values())
+    domains = InternetProvider.free_email_domains
+
+    def __init__(self, seed=None):
+        self.random = random.Random(seed)  # noqa: S311 - fake data, not security
+
+    def batch(self, size, *, generation=0, start=0):
+        """`size` unsaved students of this generation; `start` numbers them on from a
+        previous batch so that every email of a generation is unique."""
+        firsts = self.random.choices(self.first_names, self.first_weights, k=size)
+        lasts = self.random.choices(self.last_names, self.last_weights, k=size)
+        ages = self.random.choices(range(17, 71), k=size)
+        students = []
+        for number, first, last, age in zip(
+            range(start, start + size), firsts, lasts, ages, strict=True
+        ):
+            domain = self.domains[number % len(self.domains)]
+            students.append(
+                Student(
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first}.{last}.{generation}.{number}@{domain}".lower(),
+                    age=age,
+                    generation=generation,
+                )
+            )
+        return students
 
 
 def load_demo_students(count=DEMO_STUDENT_COUNT):
@@ -65,7 +85,7 @@ def load_demo_students(count=DEMO_STUDENT_COUNT):
     """
     created = []
     if not Student.objects.exists():
-        created = Student.objects.bulk_create(fake_students(count, seed=2024))
+        created = Student.objects.bulk_create(FakeStudents(seed=2024).batch(count))
     try:
         if not sync_index_when_missing() and created:
             index_students(created)
@@ -79,50 +99,21 @@ class CrudJobError(Exception):
     """The cycle found something wrong (e.g. the read-back differs) and undid its generation."""
 
 
-class FakeStudents:
-    """Faker's en_US names, drawn with their weights in bulk (one Faker call per student is
-    ten times slower than the database work it feeds)."""
-
-    first_names = list(PersonProvider.first_names)
-    first_weights = list(PersonProvider.first_names.values())
-    last_names = list(PersonProvider.last_names)
-    last_weights = list(PersonProvider.last_names.values())
-    domains = InternetProvider.free_email_domains
-
-    def __init__(self, seed=None):
-        self.random = random.Random(seed)  # noqa: S311 - fake data, not security
-
-    def batch(self, *, generation, start, size):
-        firsts = self.random.choices(self.first_names, self.first_weights, k=size)
-        lasts = self.random.choices(self.last_names, self.last_weights, k=size)
-        students = []
-        for offset, (first, last) in enumerate(zip(firsts, lasts, strict=True)):
-            number = start + offset
-            domain = self.domains[number % len(self.domains)]
-            students.append(
-                Student(
-                    first_name=first,
-                    last_name=last,
-                    email=f"{first}.{last}.{generation}.{number}@{domain}".lower(),
-                    age=self.random.randint(17, 70),
-                    generation=generation,
-                )
-            )
-        return students
-
-
 def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     """Replace the student directory with `count` fresh fake students.
 
     Each batch of the new generation goes through the phases in turn: create it
     (bulk_create), read it back and verify it against what was written, update
     every student of it once (one set-based UPDATE), and index it for search (once,
-    with its final values, in a thread beside the next batch's database work). Then
-    the previous generation is deleted from the database in one statement and from
-    the index in bulk. The index's periodic refreshes are paused meanwhile:
-    one refresh at the end shows the new generation. A failure before that removes the
-    new generation again (database and index) and leaves the previous one intact and
-    searchable.
+    with its final values, in a thread beside the next batch's database work) into a
+    fresh search index of its own (`generation_index()`). Then one transaction deletes
+    the previous generation from the database in one statement and switches the search
+    alias to the new index; the previous index is dropped whole. A failure before the
+    commit removes the new generation again (database rows and index) and leaves the
+    previous one intact and searchable.
+
+    Students that others create or edit while the job runs belong to the previous
+    generation: the job replaces them with the rest of it.
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -151,13 +142,12 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 f"Created, verified, updated, indexed {indexed} of {count}",
             )
 
-    # Bulk writes only: the new generation becomes searchable at once, at the end.
-    with refresh_paused():
+    with generation_index() as target:
         try:
             while done < count:
                 clock = time.perf_counter()
                 batch = fakes.batch(
-                    generation=generation, start=done, size=min(batch_size, count - done)
+                    min(batch_size, count - done), generation=generation, start=done
                 )
                 with transaction.atomic():
                     Student.objects.bulk_create(batch)
@@ -177,33 +167,33 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 with transaction.atomic():
                     # Every new student gets a year older.
                     Student.objects.filter(id__in=ids).update(age=F("age") + 1)
-                updated = list(stored)  # the final values, read here: the thread has no database
+                for student in batch:
+                    # The same in memory: the rows were just verified equal to `batch`.
+                    student.age += 1
                 _add_time(seconds, "update", clock)
 
                 wait_for_index()
-                in_flight = indexer.submit(_timed_index, updated)
                 done += len(batch)
-            wait_for_index()
+                in_flight = indexer.submit(_timed_index, batch, target, last=done == count)
+
+            with transaction.atomic():
+                # The previous generation goes all at once or not at all, in the database
+                # and in search together: a failed commit moves the alias back. Its SQL
+                # runs while the last batch is indexed.
+                clock = time.perf_counter()
+                deleted = _delete_generations("generation < %s", generation)
+                _add_time(seconds, "delete", clock)
+                wait_for_index()
+                clock = time.perf_counter()
+                target.switch()
         except BaseException:
             indexer.shutdown(wait=True, cancel_futures=True)
             _discard_generation(generation)
             raise
         finally:
             indexer.shutdown(wait=True)
-
-        clock = time.perf_counter()
-        previous = Student.objects.filter(generation__lt=generation)
-        with transaction.atomic():
-            # The previous generation goes all at once or not at all.
-            previous_ids = list(previous.order_by("id").values_list("id", flat=True))
-            deleted = _delete_generations("generation < %s", generation)
-        for start in range(0, len(previous_ids), batch_size):
-            remove_students(previous_ids[start : start + batch_size])
-            removed = min(start + batch_size, len(previous_ids))
-            progress = BATCHES_SHARE + (100 - BATCHES_SHARE) * removed // len(previous_ids)
-            report(progress, f"Deleted {removed} of {len(previous_ids)} previous students")
-        refresh_index()
-        _add_time(seconds, "delete", clock)
+    _add_time(seconds, "delete", clock)  # with dropping the previous index
+    report(100, f"Deleted the {deleted} previous students")
 
     return {
         "count": count,
@@ -217,9 +207,13 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     }
 
 
-def _timed_index(students):
+def _timed_index(students, target, *, last):
+    """Index a batch into the generation's index; after the last one make that index
+    ready to serve."""
     started = time.perf_counter()
-    index_students(students)
+    index_students(students, index=target.name)
+    if last:
+        target.finish_filling()
     return len(students), time.perf_counter() - started
 
 
@@ -233,7 +227,7 @@ def _delete_generations(condition, generation):
     """DELETE in one SQL statement, without signals.
 
     QuerySet.delete() would load every row to send the search autosync's per-row
-    signals (one index request per student); the job removes documents in bulk itself.
+    signals (one index request per student); the job drops its search index whole.
     """
     table = connection.ops.quote_name(Student._meta.db_table)
     with connection.cursor() as cursor:
@@ -242,15 +236,13 @@ def _delete_generations(condition, generation):
 
 
 def _discard_generation(generation):
-    """Undo a half-done generation; the error that brought us here is the one to report."""
+    """Undo a half-done generation in the database (`generation_index()` drops its index);
+    the error that brought us here is the one to report."""
     try:
         with transaction.atomic():
-            ids = list(Student.objects.filter(generation=generation).values_list("id", flat=True))
             _delete_generations("generation = %s", generation)
-        remove_students(ids)
-        refresh_index()
     except Exception:
-        logger.exception("Could not fully discard the unfinished student generation")
+        logger.exception("Could not discard the unfinished student generation")
 
 
 def start_crud_job(*, owner, count):

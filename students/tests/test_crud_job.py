@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_generation(size, generation=0):
-    students = FakeStudents(seed=7).batch(generation=generation, start=0, size=size)
+    students = FakeStudents(seed=7).batch(size, generation=generation)
     return Student.objects.bulk_create(students)
 
 
@@ -44,9 +44,7 @@ def test_every_new_student_is_updated_once():
     result = run_crud_cycle(120, batch_size=50, seed=3)
     fakes, written = FakeStudents(seed=3), []
     for start in range(0, 120, 50):
-        written += fakes.batch(
-            generation=result["generation"], start=start, size=min(50, 120 - start)
-        )
+        written += fakes.batch(min(50, 120 - start), generation=result["generation"], start=start)
     stored = list(Student.objects.order_by("id").values_list("email", "age"))
     assert stored == [(s.email, s.age + 1) for s in written]
 

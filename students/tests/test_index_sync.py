@@ -10,9 +10,9 @@ from students.search import (
     _client,
     autosync_suspended,
     delete_index,
+    index_alias,
     index_students,
     refresh_index,
-    refresh_paused,
     remove_students,
     search_students,
     student_source,
@@ -131,32 +131,13 @@ def test_the_bulk_documents_are_what_the_document_class_prepares():
 def test_remove_students_finds_documents_not_yet_refreshed(elasticsearch):
     ids = make_students()
     refresh_index()
-    fresh = Student.objects.create(first_name="Fresh", last_name="Row", email="f@x.org", age=20)
-    with refresh_paused():
-        index_students([fresh])  # written, not yet visible to searches
-        assert remove_students([fresh.pk, ids["John Smith"]]) == 2
+    _client().indices.put_settings(
+        index=index_alias(), settings={"index": {"refresh_interval": "-1"}}
+    )
+    with autosync_suspended():
+        fresh = Student.objects.create(first_name="Fresh", last_name="Row", email="f@x.org", age=20)
+    index_students([fresh])  # written, not yet visible to searches
+    assert remove_students([fresh.pk, ids["John Smith"]]) == 2
     refresh_index()
     assert found("fresh") == set()
     assert found("smith") == {ids["Johanna Smithers"]}
-
-
-def refresh_interval():
-    index = StudentDocument._index._name
-    answer = _client().indices.get_settings(index=index, name="index.refresh_interval")
-    # An index without an interval of its own is left out of the answer.
-    return answer.get(index, {}).get("settings", {}).get("index", {}).get("refresh_interval")
-
-
-def test_refresh_paused_restores_the_interval_even_on_failure(elasticsearch):
-    assert refresh_interval() is None  # Elasticsearch's default
-    with refresh_paused():
-        assert refresh_interval() == "-1"
-    assert refresh_interval() is None
-
-    _client().indices.put_settings(
-        index=StudentDocument._index._name, settings={"index": {"refresh_interval": "5s"}}
-    )
-    with pytest.raises(RuntimeError), refresh_paused():
-        assert refresh_interval() == "-1"
-        raise RuntimeError("the job failed")
-    assert refresh_interval() == "5s"
