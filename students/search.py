@@ -1,7 +1,8 @@
 """Student search behind one function, on two backends.
 
 Elasticsearch answers when `ELASTICSEARCH_URL` is set; otherwise the database does (SQLite
-FTS5 or PostgreSQL full text, both kept in step by the database itself). Both backends
+FTS5 or PostgreSQL full text over `Student.search_terms`, which every ORM write keeps folded,
+the database's own index following it). Both backends
 agree on exact and prefix matches: every word of the query must start a word of the
 student's first name, last name or email. Elasticsearch adds typo tolerance and ranks by
 relevance; the database orders by name.
@@ -43,12 +44,10 @@ RESULT_FIELDS = ("id", "first_name", "last_name", "email", "age")
 TYPO_TOLERANCE = {"fuzziness": "AUTO:4,8", "prefix_length": 1, "max_expansions": 20}
 ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
 
-# Created by migration 0002 (one per database vendor); the expression matches its index.
+# Created by migration 0004 (one per database vendor) over Student.search_terms; the
+# expression matches its index.
 SQLITE_FTS_TABLE = "students_student_fts"
-POSTGRES_SEARCH_VECTOR = (
-    "to_tsvector('simple'::regconfig, regexp_replace("
-    "first_name || ' ' || last_name || ' ' || email, '[^[:alnum:]]+', ' ', 'g'))"
-)
+POSTGRES_SEARCH_VECTOR = "to_tsvector('simple'::regconfig, search_terms)"
 
 
 _autosync_suspended = ContextVar("student_search_autosync_suspended", default=False)
@@ -145,9 +144,7 @@ def student_source(student):
         "last_name": student.last_name,
         "email": student.email,
         "age": student.age,
-        "terms": " ".join(
-            search_tokens(f"{student.first_name} {student.last_name} {student.email}")
-        ),
+        "terms": student.folded_terms(),
     }
 
 
@@ -309,21 +306,17 @@ def _search_elasticsearch(query, limit):
 
 
 def _search_database(query, limit):
+    tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
+    if not tokens:
+        return []
     if connection.vendor == "postgresql":
-        tokens = search_tokens(query, strip_accents=False)[:MAX_QUERY_TOKENS]
-        if not tokens:
-            return []
         condition = f"{POSTGRES_SEARCH_VECTOR} @@ to_tsquery('simple', %s)"
         match = " & ".join(f"{token}:*" for token in tokens)
         sql = (
             f"SELECT {', '.join(RESULT_FIELDS)} FROM {Student._meta.db_table} "  # noqa: S608 - constants only
             f"WHERE {condition} ORDER BY last_name, first_name, id LIMIT %s"
         )
-        params = [match, limit]
     else:
-        tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
-        if not tokens:
-            return []
         # Each token is quoted and made a prefix; tokens hold letters and digits only.
         match = " ".join(f'"{token}"*' for token in tokens)
         columns = ", ".join(f"student.{field}" for field in RESULT_FIELDS)
@@ -333,8 +326,7 @@ def _search_database(query, limit):
             f"WHERE {SQLITE_FTS_TABLE} MATCH %s "
             "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
         )
-        params = [match, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [match, limit])
         rows = cursor.fetchall()
     return [dict(zip(RESULT_FIELDS, row, strict=True)) for row in rows]
