@@ -16,7 +16,7 @@ from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
 from students.search import ENGINE_ERRORS
-from students.services import run_crud_cycle
+from students.services import drop_interrupted_connection, run_crud_cycle
 from users.services import ThrottledProgress, fail_task, finish_task, start_task
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def failure_message(exc_type, exc_value, timeout=None):
 def on_crud_job_failure(job, connection, exc_type, exc_value, traceback):
     """RQ's on_failure callback: the task ends failed with a readable message."""
     task_id = job.args[0]
+    drop_interrupted_connection()
     error = "".join(traceback_module.format_exception(exc_type, exc_value, traceback))
     fail_task(
         task_id, message=failure_message(exc_type, exc_value, job.timeout), error=error.strip()

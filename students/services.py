@@ -14,6 +14,7 @@ from django.db.models import F, Max
 from faker import Faker
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
+from psycopg.pq import TransactionStatus
 from rq import Callback
 
 from students.models import Student
@@ -186,6 +187,7 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
             wait_for_index()
         except BaseException:
             indexer.shutdown(wait=True, cancel_futures=True)
+            drop_interrupted_connection()
             _discard_generation(generation)
             raise
         finally:
@@ -239,6 +241,22 @@ def _delete_generations(condition, generation):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {condition}", [generation])  # noqa: S608
         return cursor.rowcount
+
+
+def drop_interrupted_connection():
+    """Close the database connection when it is stuck in the middle of a query.
+
+    A job timeout is a signal: it can stop the job while a PostgreSQL query is in flight,
+    and that connection then refuses every other query ("another command is already in
+    progress"). Django opens a fresh connection for the next query.
+    """
+    raw = connection.connection
+    if (
+        connection.vendor == "postgresql"
+        and raw is not None
+        and raw.info.transaction_status == TransactionStatus.ACTIVE
+    ):
+        connection.close()
 
 
 def _discard_generation(generation):

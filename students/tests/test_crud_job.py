@@ -144,6 +144,10 @@ def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user):
     assert sorted(Student.objects.values_list("id", flat=True)) == sorted(s.id for s in old)
 
 
+# The timeout's signal can stop the job in the middle of a PostgreSQL query; the job's own
+# transaction is then rolled back as in a real worker, which runs without the test's
+# enclosing transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_job_timeout_fails_the_task(user):
     make_generation(10)
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
