@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -52,8 +53,10 @@ def _database_url():
     settings_dict = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings_dict['NAME']}"
+    # NAME is pytest-django's test database (test_<name>) by now.
+    user, password = (quote(settings_dict[key], safe="") for key in ("USER", "PASSWORD"))
     return (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}"
+        f"postgres://{user}:{password}"
         f"@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
 
