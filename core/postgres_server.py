@@ -174,6 +174,8 @@ def main(argv):
         argv = argv[1:]
     if not argv:
         sys.exit("usage: python -m core.postgres_server -- COMMAND [ARG...]")
+    # A CI runner cancelling the job sends SIGTERM: unwind so that the cluster stops too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         return run_with_postgres(argv)
     except PostgresUnavailable as exc:

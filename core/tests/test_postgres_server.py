@@ -99,3 +99,19 @@ def test_runner_without_a_command_says_how_to_use_it():
     )
     assert result.returncode != 0
     assert "usage: python -m core.postgres_server -- COMMAND" in result.stderr
+
+
+def test_a_terminated_runner_stops_its_cluster():
+    waiter = "import os, time; print(os.environ['DATABASE_URL'], flush=True); time.sleep(60)"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "core.postgres_server", "--", sys.executable, "-c", waiter],
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    url = runner.stdout.readline().strip()
+    assert database_answers(url)
+    runner.terminate()
+    assert runner.wait(timeout=60) == 128 + 15
+    runner.stdout.close()
+    assert not database_answers(url)
