@@ -1,11 +1,10 @@
 """Student search behind one function, on two backends.
 
 Elasticsearch answers when `ELASTICSEARCH_URL` is set; otherwise the database does (SQLite
-FTS5 or PostgreSQL full text over `Student.search_terms`, which every ORM write keeps folded,
-the database's own index following it). Both backends
-agree on exact and prefix matches: every word of the query must start a word of the
-student's first name, last name or email. Elasticsearch adds typo tolerance and ranks by
-relevance; the database orders by name.
+FTS5 or PostgreSQL full text over `Student.search_terms`, which every ORM write keeps folded
+and the database's own index follows). Both backends agree on exact and prefix matches: every
+word of the query must start a word of the student's first name, last name or email.
+Elasticsearch adds typo tolerance and ranks by relevance; the database orders by name.
 
 Keeping the index in step: saving or deleting one student through the ORM updates the
 index by itself (django-elasticsearch-dsl's autosync signals, one request per row).
@@ -111,8 +110,8 @@ def index_students(students, chunk_size=BULK_CHUNK_SIZE):
     `students` is any iterable of Student instances, consumed as a stream in chunks so
     that tens of thousands of them take constant memory (a QuerySet is iterated with
     `.iterator()`). Use it after bulk ORM writes, which send no signals. On the database
-    backend there is nothing to do: the database's triggers and indexes keep up by
-    themselves. Writes become visible to search after `refresh_index()`.
+    backend there is nothing to do: every ORM write keeps `search_terms` folded and the
+    database's index follows it. Writes become visible to search after `refresh_index()`.
     """
     if not settings.ELASTICSEARCH_URL:
         return 0
