@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from urllib.parse import quote
 
 import pytest
@@ -63,9 +62,9 @@ def _database_url():
 
 
 @pytest.fixture(scope="session")
-def live_server_env(django_db_setup, django_db_blocker, redis_server, tmp_path_factory):
+def live_server_env(django_db_setup, redis_server, tmp_path_factory):
     """Environment for child processes (daphne, RQ workers) sharing the test database and Redis."""
-    yield {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "DJANGO_DEBUG": "true",
@@ -74,25 +73,23 @@ def live_server_env(django_db_setup, django_db_blocker, redis_server, tmp_path_f
         "DJANGO_MEDIA_ROOT": str(tmp_path_factory.mktemp("live-media")),
         "PYTHONUNBUFFERED": "1",
     }
-    with django_db_blocker.unblock():
-        _wait_for_other_sessions_to_end()
 
 
-def _wait_for_other_sessions_to_end(timeout=10.0):
-    """PostgreSQL drops the test database only once no other session uses it, and it ends
-    the sessions of the stopped child processes a moment after they exit."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on PostgreSQL, other sessions on it end before it is
+    dropped: child processes' sessions outlive the processes for a moment, and connections
+    that other threads of this process opened (async tests, Playwright) are never closed."""
+    yield
     if connection.vendor != "postgresql":
         return
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
+        connection.close()
 
 
 def start_daphne(env, log_path):
