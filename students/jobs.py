@@ -10,8 +10,10 @@ worker maintenance calls the same `on_failure` callback with AbandonedJobError.
 
 import logging
 import textwrap
+import time
 import traceback as traceback_module
 
+from rq import get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
@@ -31,7 +33,11 @@ def run_crud_job(task_id, count):
         logger.warning("Task %s is not queued any more; its CRUD job does nothing.", task_id)
         return None
     progress = ThrottledProgress(task_id)
-    result = run_crud_cycle(count, on_progress=progress)
+    # RQ's timeout is a signal, and one that lands in a finalizer or weakref callback is
+    # swallowed there: the cycle also checks the time limit itself between batches.
+    job = get_current_job()
+    deadline = time.monotonic() + job.timeout if job is not None and job.timeout > 0 else None
+    result = run_crud_cycle(count, on_progress=progress, deadline=deadline)
     finish_task(
         task_id,
         result=result,

@@ -16,6 +16,7 @@ from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 from psycopg.pq import TransactionStatus
 from rq import Callback
+from rq.timeouts import JobTimeoutException
 
 from students.models import Student
 from students.search import (
@@ -112,7 +113,7 @@ class FakeStudents:
         return students
 
 
-def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
+def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None, deadline=None):
     """Replace the student directory with `count` fresh fake students.
 
     Each batch of the new generation goes through the phases in turn: create it
@@ -124,6 +125,8 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     one refresh at the end shows the new generation. A failure before that removes the
     new generation again (database and index) and leaves the previous one intact and
     searchable.
+    `deadline` (a time.monotonic() value) stops the cycle between batches with
+    JobTimeoutException, as a job timeout does.
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -156,6 +159,8 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     with refresh_paused():
         try:
             while done < count:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise JobTimeoutException("the CRUD cycle ran past its deadline")
                 clock = time.perf_counter()
                 batch = fakes.batch(
                     generation=generation, start=done, size=min(batch_size, count - done)

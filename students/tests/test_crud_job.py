@@ -1,9 +1,12 @@
 """The CRUD cycle and its RQ job against the real database, search backend and Redis."""
 
+import time
+
 import django_rq
 import pytest
 from django.test import override_settings
 from rq import Callback, SimpleWorker
+from rq.timeouts import JobTimeoutException
 
 from students.jobs import on_crud_job_failure, run_crud_job
 from students.models import Student
@@ -157,3 +160,12 @@ def test_a_job_timeout_fails_the_task(user):
     assert task.status == "failed"
     assert "time limit of 1 s" in task.message
     assert Student.objects.count() == 10
+
+
+def test_a_passed_deadline_stops_the_cycle_and_keeps_the_previous_students():
+    """The job's own check of its time limit, for a timeout signal that got lost."""
+    make_generation(10)
+    with pytest.raises(JobTimeoutException):
+        run_crud_cycle(100, batch_size=50, deadline=time.monotonic() - 1)
+    assert Student.objects.count() == 10
+    assert not Student.objects.exclude(generation=0).exists()
