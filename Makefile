@@ -5,15 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-test chromium elasticsearch deploy-tools clean
+.PHONY: run test lint format lock install install-test chromium elasticsearch postgresql deploy-tools clean
 
 run: install
 	$(BIN)/python manage.py runlocal
 
-test: install-test chromium elasticsearch deploy-tools
+# The suite runs once per database: SQLite (the embedded set-up), then PostgreSQL on a
+# throwaway cluster that core.postgres_server starts. TEST_DATABASES=sqlite (or postgresql)
+# runs only one of them.
+TEST_DATABASES ?= sqlite postgresql
+
+test: install-test chromium elasticsearch postgresql deploy-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(if $(filter sqlite,$(TEST_DATABASES)),$(BIN)/pytest $(PYTEST_ARGS))
+	$(if $(filter postgresql,$(TEST_DATABASES)),$(BIN)/python -m core.postgres_server -- $(BIN)/pytest $(PYTEST_ARGS))
 
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -53,6 +59,12 @@ deploy-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    docker-compose nginx shellcheck gettext-base; }
+
+# The suite's PostgreSQL run needs Debian's server binaries (/usr/lib/postgresql/<major>/bin).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
 lint: install-test
 	$(BIN)/ruff check .

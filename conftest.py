@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -52,8 +53,10 @@ def _database_url():
     settings_dict = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings_dict['NAME']}"
+    # NAME is pytest-django's test database (test_<name>) by now.
+    user, password = (quote(settings_dict[key], safe="") for key in ("USER", "PASSWORD"))
     return (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}"
+        f"postgres://{user}:{password}"
         f"@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
 
@@ -70,6 +73,23 @@ def live_server_env(django_db_setup, redis_server, tmp_path_factory):
         "DJANGO_MEDIA_ROOT": str(tmp_path_factory.mktemp("live-media")),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on PostgreSQL, other sessions on it end before it is
+    dropped: child processes' sessions outlive the processes for a moment, and connections
+    that other threads of this process opened (async tests, Playwright) are never closed."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
 
 
 def start_daphne(env, log_path):

@@ -8,13 +8,10 @@ run as root, so under root the node runs as an unprivileged system user that own
 node's private copy of the distribution, its data, logs and temporary files.
 """
 
-import contextlib
 import fcntl
 import json
 import os
-import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.processes import free_loopback_port
+from core.processes import as_user, free_loopback_port, stop_process_group, unprivileged_user
 
 ELASTICSEARCH_VERSION = "8.19.4"
 ELASTICSEARCH_USER = "cookbook-es"
@@ -71,29 +68,6 @@ def java_home():
     return str(Path(java).resolve().parent.parent)
 
 
-def _unprivileged_user():
-    """(uid, gid) to run the node as: ourselves, or a system user created when we are root."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        entry = pwd.getpwnam(ELASTICSEARCH_USER)
-    except KeyError:
-        subprocess.run(  # noqa: S603 - fixed argv
-            [
-                shutil.which("useradd") or "/usr/sbin/useradd",
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                ELASTICSEARCH_USER,
-            ],
-            check=True,
-            timeout=30,
-        )
-        entry = pwd.getpwnam(ELASTICSEARCH_USER)
-    return entry.pw_uid, entry.pw_gid
-
-
 def cluster_health(url, timeout=1.0):
     """The cluster's health JSON, or None when nothing answers."""
     try:
@@ -116,13 +90,7 @@ class ElasticsearchNode:
         The node is a shell script running a Java launcher that runs the server JVM, so
         the whole process group is signalled, not only the script.
         """
-        _signal_group(self.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _group_alive(self.process) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _group_alive(self.process):
-            _signal_group(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        stop_process_group(self.process, timeout=timeout)
         if not keep_data:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -130,20 +98,6 @@ class ElasticsearchNode:
         logs = [self.workdir / "console.log", *sorted((self.workdir / "logs").glob("*.log"))[:1]]
         text = "\n".join(path.read_text(errors="replace") for path in logs if path.exists())
         return "\n".join(text.splitlines()[-lines:])
-
-
-def _signal_group(pgid, signum):
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signum)
-
-
-def _group_alive(process):
-    process.poll()  # reap the leader so that an empty group reads as gone
-    try:
-        os.killpg(process.pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _unpack(workdir, user):
@@ -173,7 +127,7 @@ def start_elasticsearch_server(
     right for tests, wrong for a benchmark. `restart` is a node stopped with keep_data=True:
     the new node reuses its port and its data, as an engine coming back after an outage.
     """
-    user = _unprivileged_user()
+    user = unprivileged_user(ELASTICSEARCH_USER)
     if restart is not None:
         port, workdir = restart.port, restart.workdir
     else:
@@ -207,9 +161,7 @@ def start_elasticsearch_server(
     }
     command = [str(home / "bin" / "elasticsearch")]
     command += [f"-E{key}={value}" for key, value in settings.items()]
-    if user is not None:
-        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
-        command = [setpriv, f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", *command]
+    command = as_user(command, user)
     with open(workdir / "console.log", "ab") as console:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
             command,

@@ -1,5 +1,10 @@
 """Helpers for the local servers that the run command, the tests and the benchmarks start."""
 
+import contextlib
+import os
+import pwd
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -38,3 +43,61 @@ def stop_process(process, timeout=10.0):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def unprivileged_user(name):
+    """(uid, gid) to run a server as: None when we are not root, else the system user
+    `name`, created when missing (Elasticsearch and PostgreSQL refuse to run as root)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(  # noqa: S603 - fixed argv
+            [
+                shutil.which("useradd") or "/usr/sbin/useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                name,
+            ],
+            check=True,
+            timeout=30,
+        )
+        entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def as_user(command, user):
+    """`command` run as `user` (a (uid, gid) pair from unprivileged_user, or None: ourselves)."""
+    if user is None:
+        return command
+    setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+    return [setpriv, f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", *command]
+
+
+def stop_process_group(process, signum=signal.SIGTERM, timeout=30.0):
+    """Stop a server started with start_new_session=True: `signum` to its whole process
+    group, then SIGKILL to whatever is left after `timeout` seconds."""
+    _signal_group(process.pid, signum)
+    deadline = time.monotonic() + timeout
+    while _group_alive(process) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _group_alive(process):
+        _signal_group(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(pgid, signum):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _group_alive(process):
+    process.poll()  # reap the leader so that an empty group reads as gone
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

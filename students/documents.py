@@ -12,7 +12,6 @@ from django_elasticsearch_dsl import Document, fields
 from django_elasticsearch_dsl.registries import registry
 
 from students.models import Student
-from students.text import search_tokens
 
 
 @registry.register_document
@@ -33,6 +32,4 @@ class StudentDocument(Document):
         queryset_pagination = 2000
 
     def prepare_terms(self, instance):
-        return " ".join(
-            search_tokens(f"{instance.first_name} {instance.last_name} {instance.email}")
-        )
+        return instance.folded_terms()

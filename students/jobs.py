@@ -10,13 +10,15 @@ worker maintenance calls the same `on_failure` callback with AbandonedJobError.
 
 import logging
 import textwrap
+import time
 import traceback as traceback_module
 
+from rq import get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
 from students.search import ENGINE_ERRORS
-from students.services import run_crud_cycle
+from students.services import drop_interrupted_connection, run_crud_cycle
 from users.services import ThrottledProgress, fail_task, finish_task, start_task
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,11 @@ def run_crud_job(task_id, count):
         logger.warning("Task %s is not queued any more; its CRUD job does nothing.", task_id)
         return None
     progress = ThrottledProgress(task_id)
-    result = run_crud_cycle(count, on_progress=progress)
+    # RQ's timeout is a signal, and one that lands in a finalizer or weakref callback is
+    # swallowed there: the cycle also checks the time limit itself between batches.
+    job = get_current_job()
+    deadline = time.monotonic() + job.timeout if job is not None and job.timeout > 0 else None
+    result = run_crud_cycle(count, on_progress=progress, deadline=deadline)
     finish_task(
         task_id,
         result=result,
@@ -57,6 +63,7 @@ def failure_message(exc_type, exc_value, timeout=None):
 def on_crud_job_failure(job, connection, exc_type, exc_value, traceback):
     """RQ's on_failure callback: the task ends failed with a readable message."""
     task_id = job.args[0]
+    drop_interrupted_connection()
     error = "".join(traceback_module.format_exception(exc_type, exc_value, traceback))
     fail_task(
         task_id, message=failure_message(exc_type, exc_value, job.timeout), error=error.strip()

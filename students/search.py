@@ -1,10 +1,10 @@
 """Student search behind one function, on two backends.
 
 Elasticsearch answers when `ELASTICSEARCH_URL` is set; otherwise the database does (SQLite
-FTS5 or PostgreSQL full text, both kept in step by the database itself). Both backends
-agree on exact and prefix matches: every word of the query must start a word of the
-student's first name, last name or email. Elasticsearch adds typo tolerance and ranks by
-relevance; the database orders by name.
+FTS5 or PostgreSQL full text over `Student.search_terms`, which every ORM write keeps folded
+and the database's own index follows). Both backends agree on exact and prefix matches: every
+word of the query must start a word of the student's first name, last name or email.
+Elasticsearch adds typo tolerance and ranks by relevance; the database orders by name.
 
 Keeping the index in step: saving or deleting one student through the ORM updates the
 index by itself (django-elasticsearch-dsl's autosync signals, one request per row).
@@ -57,12 +57,10 @@ FILLING_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
 # time limit is 10 minutes); a younger one may belong to one still running.
 UNFINISHED_INDEX_AGE_SECONDS = 3600
 
-# Created by migration 0002 (one per database vendor); the expression matches its index.
+# Created by migration 0004 (one per database vendor) over Student.search_terms; the
+# expression matches its index.
 SQLITE_FTS_TABLE = "students_student_fts"
-POSTGRES_SEARCH_VECTOR = (
-    "to_tsvector('simple'::regconfig, regexp_replace("
-    "first_name || ' ' || last_name || ' ' || email, '[^[:alnum:]]+', ' ', 'g'))"
-)
+POSTGRES_SEARCH_VECTOR = "to_tsvector('simple'::regconfig, search_terms)"
 
 
 _autosync_suspended = ContextVar("student_search_autosync_suspended", default=False)
@@ -126,9 +124,10 @@ def index_students(students, chunk_size=BULK_CHUNK_SIZE, index=None):
     `students` is any iterable of Student instances, consumed as a stream in chunks so
     that tens of thousands of them take constant memory (a QuerySet is iterated with
     `.iterator()`). Use it after bulk ORM writes, which send no signals. On the database
-    backend there is nothing to do: the database's triggers and indexes keep up by
-    themselves. Writes become visible to search after `refresh_index()`. They go through
-    the alias, or into `index` (the name of a `generation_index()` being filled).
+    backend there is nothing to do: every ORM write keeps `search_terms` folded and the
+    database's index follows it. Writes become visible to search after `refresh_index()`.
+    They go through the alias, or into `index` (the name of a `generation_index()` being
+    filled).
     """
     if not settings.ELASTICSEARCH_URL:
         return 0
@@ -161,9 +160,7 @@ def student_source(student):
         "last_name": student.last_name,
         "email": student.email,
         "age": student.age,
-        "terms": " ".join(
-            search_tokens(f"{student.first_name} {student.last_name} {student.email}")
-        ),
+        "terms": student.folded_terms(),
     }
 
 
@@ -469,21 +466,17 @@ def _search_elasticsearch(query, limit):
 
 
 def _search_database(query, limit):
+    tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
+    if not tokens:
+        return []
     if connection.vendor == "postgresql":
-        tokens = search_tokens(query, strip_accents=False)[:MAX_QUERY_TOKENS]
-        if not tokens:
-            return []
         condition = f"{POSTGRES_SEARCH_VECTOR} @@ to_tsquery('simple', %s)"
         match = " & ".join(f"{token}:*" for token in tokens)
         sql = (
             f"SELECT {', '.join(RESULT_FIELDS)} FROM {Student._meta.db_table} "  # noqa: S608 - constants only
             f"WHERE {condition} ORDER BY last_name, first_name, id LIMIT %s"
         )
-        params = [match, limit]
     else:
-        tokens = search_tokens(query)[:MAX_QUERY_TOKENS]
-        if not tokens:
-            return []
         # Each token is quoted and made a prefix; tokens hold letters and digits only.
         match = " ".join(f'"{token}"*' for token in tokens)
         columns = ", ".join(f"student.{field}" for field in RESULT_FIELDS)
@@ -493,8 +486,7 @@ def _search_database(query, limit):
             f"WHERE {SQLITE_FTS_TABLE} MATCH %s "
             "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
         )
-        params = [match, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [match, limit])
         rows = cursor.fetchall()
     return [dict(zip(RESULT_FIELDS, row, strict=True)) for row in rows]

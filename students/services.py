@@ -13,7 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
+from psycopg.pq import TransactionStatus
 from rq import Callback
+from rq.timeouts import JobTimeoutException
 
 from students.models import Student
 from students.search import (
@@ -99,7 +101,7 @@ class CrudJobError(Exception):
     """The cycle found something wrong (e.g. the read-back differs) and undid its generation."""
 
 
-def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
+def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None, deadline=None):
     """Replace the student directory with `count` fresh fake students.
 
     Each batch of the new generation goes through the phases in turn: create it
@@ -114,6 +116,8 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
 
     Students that others create or edit while the job runs belong to the previous
     generation: the job replaces them with the rest of it.
+    `deadline` (a time.monotonic() value) stops the cycle between batches with
+    JobTimeoutException, as a job timeout does.
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -145,6 +149,8 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
     with generation_index() as target:
         try:
             while done < count:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise JobTimeoutException("the CRUD cycle ran past its deadline")
                 clock = time.perf_counter()
                 batch = fakes.batch(
                     min(batch_size, count - done), generation=generation, start=done
@@ -188,6 +194,7 @@ def run_crud_cycle(count, *, on_progress=None, batch_size=None, seed=None):
                 target.switch()
         except BaseException:
             indexer.shutdown(wait=True, cancel_futures=True)
+            drop_interrupted_connection()
             _discard_generation(generation)
             raise
         finally:
@@ -233,6 +240,22 @@ def _delete_generations(condition, generation):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {condition}", [generation])  # noqa: S608
         return cursor.rowcount
+
+
+def drop_interrupted_connection():
+    """Close the database connection when it is stuck in the middle of a query.
+
+    A job timeout is a signal: it can stop the job while a PostgreSQL query is in flight,
+    and that connection then refuses every other query ("another command is already in
+    progress"). Django opens a fresh connection for the next query.
+    """
+    raw = connection.connection
+    if (
+        connection.vendor == "postgresql"
+        and raw is not None
+        and raw.info.transaction_status == TransactionStatus.ACTIVE
+    ):
+        connection.close()
 
 
 def _discard_generation(generation):

@@ -1,4 +1,4 @@
-"""How search text is cut into tokens, shared by the index and the query side of both backends."""
+"""How search text is cut into tokens, shared by the index and the query side of every backend."""
 
 import re
 import unicodedata
@@ -8,20 +8,19 @@ TOKEN = re.compile(r"[^\W_]+")
 MAX_QUERY_TOKENS = 8
 
 
-def fold(text, *, strip_accents=True):
-    """Lower case and, unless told otherwise, without accents ("Işık Şeker" -> "isik seker").
+def fold(text):
+    """Lower case and without accents ("Işık Şeker" -> "isik seker").
 
-    The same folds as SQLite FTS5's `unicode61 remove_diacritics 2`, plus the Turkish
-    dotless "ı" as "i" (migration 0002 does that one for FTS5), so that the Elasticsearch
-    and SQLite backends see the same words.
+    Accents are what Unicode decomposes away (NFKD, then no combining marks), plus the
+    Turkish dotless "ı" as "i". Elasticsearch and both database backends search words
+    folded here (Student.search_terms), so they all see the same words.
     """
-    if strip_accents:
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(char for char in decomposed if not unicodedata.combining(char))
-        return text.replace("ı", "i").lower()
-    # "İ".lower() is "i" + a combining dot above; the dot would split the word in two.
-    return unicodedata.normalize("NFC", text.lower().replace("\u0307", ""))
+    if text.isascii():  # most names: nothing to decompose, and many times faster
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return text.replace("ı", "i").lower()
 
 
-def search_tokens(text, *, strip_accents=True):
-    return TOKEN.findall(fold(text, strip_accents=strip_accents))
+def search_tokens(text):
+    return TOKEN.findall(fold(text))

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from core.processes import free_loopback_port
 
@@ -12,7 +13,7 @@ def test_all_parts_answer(client):
     assert body["status"] == "ok"
     assert set(body["components"]) == {"database", "redis", "search", "storage"}
     assert all(part["ok"] for part in body["components"].values())
-    assert body["components"]["database"]["backend"] == "sqlite"
+    assert body["components"]["database"]["backend"] == connection.vendor
     assert body["components"]["search"]["backend"] == "database"
     assert response["Cache-Control"].startswith("max-age=0")
 

@@ -44,12 +44,19 @@ def test_deploy_check_passes_with_production_values():
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
+def test_the_database_runs_with_its_own_settings():
+    """SQLite (the first run of the suite) in WAL mode; PostgreSQL (the second) in UTF-8
+    with health-checked connections."""
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0] == "wal"
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        else:
+            assert connection.vendor == "postgresql"
+            cursor.execute("SHOW server_encoding")
+            assert cursor.fetchone()[0] == "UTF8"
+            assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
 
 
 def test_redis_backs_cache_channel_layer_and_queues(redis_server, settings):

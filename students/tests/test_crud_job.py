@@ -1,9 +1,12 @@
 """The CRUD cycle and its RQ job against the real database, search backend and Redis."""
 
+import time
+
 import django_rq
 import pytest
 from django.test import override_settings
 from rq import Callback, SimpleWorker
+from rq.timeouts import JobTimeoutException
 
 from students.jobs import on_crud_job_failure, run_crud_job
 from students.models import Student
@@ -142,6 +145,10 @@ def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user):
     assert sorted(Student.objects.values_list("id", flat=True)) == sorted(s.id for s in old)
 
 
+# The timeout's signal can stop the job in the middle of a PostgreSQL query; the job's own
+# transaction is then rolled back as in a real worker, which runs without the test's
+# enclosing transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_job_timeout_fails_the_task(user):
     make_generation(10)
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
@@ -151,3 +158,12 @@ def test_a_job_timeout_fails_the_task(user):
     assert task.status == "failed"
     assert "time limit of 1 s" in task.message
     assert Student.objects.count() == 10
+
+
+def test_a_passed_deadline_stops_the_cycle_and_keeps_the_previous_students():
+    """The job's own check of its time limit, for a timeout signal that got lost."""
+    make_generation(10)
+    with pytest.raises(JobTimeoutException):
+        run_crud_cycle(100, batch_size=50, deadline=time.monotonic() - 1)
+    assert Student.objects.count() == 10
+    assert not Student.objects.exclude(generation=0).exists()

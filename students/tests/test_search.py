@@ -140,3 +140,37 @@ def test_elasticsearch_ranks_exact_words_then_prefixes_then_typos(elasticsearch)
     assert [row["first_name"] for row in results] == ["John", "Jon"]
     results = search_students("smith").results
     assert [row["last_name"] for row in results] == ["Smith", "Smithers"]
+
+
+BEYOND_LATIN_ACCENTS = [
+    ("Søren", "Łasica", "sl@straße.de", 33),
+    ("Йоан", "Ἑλένη", "ioan@example.gr", 44),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("søren", {"Søren Łasica"}),
+        ("SØR", {"Søren Łasica"}),
+        ("łasica", {"Søren Łasica"}),
+        ("straße", {"Søren Łasica"}),
+        ("иоан", {"Йоан Ἑλένη"}),
+        ("ЙОАН", {"Йоан Ἑλένη"}),
+        ("ελενη", {"Йоан Ἑλένη"}),
+        ("Ἑλέ", {"Йоан Ἑλένη"}),
+    ],
+)
+def test_every_backend_folds_the_same_accents(search_backend, query, expected):
+    """Accents are what Unicode decomposes away, in every script, on every backend."""
+    make_students(BEYOND_LATIN_ACCENTS)
+    answer = search_students(query)
+    assert names(answer._replace(results=answer.results[: len(expected)])) == expected
+
+
+@pytest.mark.parametrize("query", ["soren", "lasica", "strasse"])
+def test_letters_that_do_not_decompose_stay_letters_of_their_own(query):
+    """ø, ł and ß are letters, not accented ones, for Elasticsearch too (which may still
+    find them as typos): no database folds them (PostgreSQL's unaccent would)."""
+    make_students(BEYOND_LATIN_ACCENTS)
+    assert names(search_students(query)) == set()
