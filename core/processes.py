@@ -45,6 +45,27 @@ def stop_process(process, timeout=10.0):
             process.wait()
 
 
+def run_in_foreground(command, stop_timeout=30.0, **popen_kwargs):
+    """Run `command` until it exits (return its exit code) or we are told to stop: Ctrl-C or
+    SIGTERM raise KeyboardInterrupt, once the command has stopped too, so that nothing it
+    started outlives us.
+
+    A Ctrl-C in a terminal reaches the child as well, but SIGTERM (`kill`, a supervisor)
+    reaches only us: the child is sent SIGTERM and given `stop_timeout` seconds.
+    """
+    process = subprocess.Popen(command, **popen_kwargs)  # noqa: S603 - the caller's argv
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_process(process, timeout=stop_timeout)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def unprivileged_user(name):
     """(uid, gid) to run a server as: None when we are not root, else the system user
     `name`, created when missing (Elasticsearch and PostgreSQL refuse to run as root)."""

@@ -1,5 +1,4 @@
 import os
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.management.commands.load_demo_data import demo_credentials_file
-from core.processes import stop_process
+from core.processes import run_in_foreground, stop_process
 from core.redis_server import redis_answers, start_redis_server
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -65,9 +64,8 @@ class Command(BaseCommand):
         env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
         env.setdefault("PORT", "8000")
         procfile = Path(settings.BASE_DIR) / "Procfile"
-        subprocess.run(  # noqa: S603 - fixed argv
+        run_in_foreground(
             [str(Path(bin_dir) / "honcho"), "--procfile", str(procfile), "start"],
             env=env,
             cwd=settings.BASE_DIR,
-            check=False,
         )
