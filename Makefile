@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-test chromium elasticsearch postgresql deploy-tools clean
+.PHONY: run test lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools clean
 
-run: install
+run: install-dev
 	$(BIN)/python manage.py runlocal
 
 # The suite runs once per database: SQLite (the embedded set-up), then PostgreSQL on a
@@ -31,11 +31,17 @@ $(VENV)/.installed-base: requirements/base.txt | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/base.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements/test.txt | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
+$(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/dev.txt
 	touch $@ $(VENV)/.installed-base
 
+$(VENV)/.installed-test: requirements/test.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-base
+
+# base: production; dev: base + what `make run` adds; test: dev + the test tools.
 install: $(VENV)/.installed-base
+install-dev: $(VENV)/.installed-dev
 install-test: $(VENV)/.installed-test
 
 # Browser tests drive Debian's chromium; a browser download never works offline.
@@ -77,7 +83,8 @@ format: install-test
 # Re-pin every dependency after editing pyproject.toml.
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/base.txt
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -q -o requirements/test.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra test --python-version 3.11 --generate-hashes -q -o requirements/test.txt
 
 clean:
 	rm -rf $(VENV) .run staticfiles .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import UploadForm
+from core.http import json_error, wants_json
 from core.selectors import component_health, folder_documents, folder_names, folder_summaries
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
 from core.upload_handlers import FileSizeLimitHandler
@@ -32,10 +33,6 @@ def healthz(request):
     )
 
 
-def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _upload_page(request, *, form=None, errors=(), status=200):
     context = {
         "form": form or UploadForm(),
@@ -47,8 +44,8 @@ def _upload_page(request, *, form=None, errors=(), status=200):
 
 
 def _upload_error(request, status, message, form=None):
-    if _wants_json(request):
-        return JsonResponse({"error": message}, status=status)
+    if wants_json(request):
+        return json_error(message, status=status)
     return _upload_page(request, form=form, errors=[message], status=status)
 
 
@@ -98,7 +95,7 @@ def _store_upload(request, size_limit):
         return _upload_error(
             request, 503, "The file store is not answering, so nothing was saved. Try again soon."
         )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "folder": folder,
@@ -133,8 +130,8 @@ def download(request):
         documents = folder_documents(request.user, folder)
     if not documents:
         message = "You have no folder of that name."
-        if _wants_json(request):
-            return JsonResponse({"error": message}, status=404)
+        if wants_json(request):
+            return json_error(message, status=404)
         return _download_page(request, errors=[message], status=404)
     chunks = folder_zip_chunks(folder, documents)
     response = StreamingHttpResponse(

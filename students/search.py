@@ -34,6 +34,7 @@ from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportErr
 from elasticsearch.dsl.connections import connections
 from elasticsearch.helpers import BulkIndexError, streaming_bulk
 
+from core.http import ServiceUnavailable
 from students.documents import StudentDocument
 from students.models import Student
 from students.text import MAX_QUERY_TOKENS, search_tokens
@@ -69,8 +70,10 @@ _clients = {}
 _existing_indices = set()
 
 
-class SearchUnavailable(Exception):
+class SearchUnavailable(ServiceUnavailable):
     """The search engine did not answer."""
+
+    user_message = "Search is unavailable right now; try again in a moment."
 
 
 class SearchAnswer(NamedTuple):

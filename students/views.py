@@ -1,12 +1,17 @@
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.http import (
+    DEFAULT_RETRY_AFTER_SECONDS,
+    error_response,
+    json_error,
+    json_only,
+    wants_json,
+)
 from students.forms import CrudJobForm
 from students.search import MAX_QUERY_LENGTH, SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
@@ -14,9 +19,6 @@ from students.services import start_crud_job
 from users.models import Task
 from users.services import TaskAlreadyActive
 
-logger = logging.getLogger(__name__)
-
-SEARCH_UNAVAILABLE = "Search is unavailable right now; try again in a moment."
 QUERY_TOO_LONG = f"The search text is limited to {MAX_QUERY_LENGTH} characters."
 
 
@@ -27,7 +29,7 @@ def student_list(request):
     try:
         page = student_page(sort=sort, page_number=request.GET.get("page"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return error_response(request, str(exc), status=400)
     query = request.GET.get("q", "")
     search = {"query": query, "answer": None, "error": ""}
     if len(query) > MAX_QUERY_LENGTH:
@@ -36,25 +38,23 @@ def student_list(request):
         try:
             search["answer"] = search_students(query)
         except SearchUnavailable:
-            search["error"] = SEARCH_UNAVAILABLE
+            search["error"] = SearchUnavailable.user_message
     context = {"page": page, "sort": sort, "search": search}
     return render(request, "students/student_list.html", context)
 
 
+@json_only
 @require_GET
 def student_search(request, query=None):
-    """The spec's search JSON; anonymous callers get a 401 JSON error rather than a redirect."""
+    """The spec's search JSON; anonymous callers get a 401 JSON error rather than a redirect.
+    An engine that does not answer raises SearchUnavailable: a 503 (core.middleware)."""
     if not request.user.is_authenticated:
-        return JsonResponse({"error": "Log in to search students."}, status=401)
+        return json_error("Log in to search students.", status=401)
     if query is None:
         query = request.GET.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
-        return JsonResponse({"error": QUERY_TOO_LONG}, status=400)
-    try:
-        answer = search_students(query)
-    except SearchUnavailable as exc:
-        logger.warning("student search failed: %s", exc)
-        return JsonResponse({"error": SEARCH_UNAVAILABLE}, status=503)
+        return json_error(QUERY_TOO_LONG, status=400)
+    answer = search_students(query)
     return JsonResponse(
         {
             "query": query,
@@ -66,10 +66,6 @@ def student_search(request, query=None):
     )
 
 
-def _wants_json(request):
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def crud_job(request):
@@ -79,10 +75,10 @@ def crud_job(request):
 
     form = CrudJobForm(request.POST)
     if not form.is_valid():
-        if _wants_json(request):
+        if wants_json(request):
             errors = form.errors.get_json_data()
             first = errors["count"][0]["message"]
-            return JsonResponse({"error": first, "errors": errors}, status=400)
+            return json_error(first, status=400, errors=errors)
         return render(request, "students/crud_job.html", {"form": form}, status=400)
 
     count = form.cleaned_data["count"]
@@ -94,21 +90,25 @@ def crud_job(request):
             f"A CRUD job is already {running.status} (task {running.public_id}, "
             f"{running.progress}%); wait for it to end before starting another."
         )
-        if _wants_json(request):
-            return JsonResponse(
-                {"error": text, "task_id": str(running.public_id), "status": running.status},
+        if wants_json(request):
+            return json_error(
+                text,
                 status=409,
+                extra={"task_id": str(running.public_id), "status": running.status},
             )
         form.add_error(None, text)
         return render(request, "students/crud_job.html", {"form": form}, status=409)
 
     if task.status == Task.Status.FAILED:
-        if _wants_json(request):
-            return JsonResponse({"error": task.message, "task_id": str(task.public_id)}, status=503)
+        retry = {"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)}
+        if wants_json(request):
+            return json_error(
+                task.message, status=503, headers=retry, extra={"task_id": str(task.public_id)}
+            )
         form.add_error(None, task.message)
-        return render(request, "students/crud_job.html", {"form": form}, status=503)
+        return render(request, "students/crud_job.html", {"form": form}, status=503, headers=retry)
 
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"task_id": str(task.public_id), "status": task.status}, status=202)
     messages.success(
         request, f"Started the CRUD job for {count:,} students (task {task.public_id})."

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.http import json_error, json_only
 from users.forms import EmailAuthenticationForm, SignupForm
 from users.selectors import task_of, task_update_message, tasks_of
 from users.services import signup_user
@@ -60,11 +61,12 @@ def task_list(request):
     return render(request, "users/task_list.html", {"page": page})
 
 
+@json_only
 @login_required
 @require_GET
 def task_detail(request, task_id):
     """One task as the spec's task JSON; 404 unless it is the user's own."""
     task = task_of(request.user, task_id)
     if task is None:
-        return JsonResponse({"error": "No such task."}, status=404)
+        return json_error("No such task.", status=404)
     return JsonResponse(task_update_message(task))

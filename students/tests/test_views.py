@@ -111,6 +111,18 @@ def test_unknown_sort_is_a_400(logged_in):
     assert b"Unknown sort order" in response.content
 
 
+def test_unknown_sort_never_echoes_the_input(logged_in):
+    markup = "<svg onload=alert(1)>"
+    response = logged_in.get("/students/", {"sort": markup})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert b"<svg" not in response.content
+    assert b"alert(1)" not in response.content
+    json_answer = logged_in.get("/students/", {"sort": markup}, HTTP_ACCEPT="application/json")
+    assert json_answer.status_code == 400
+    assert json_answer.json() == {"error": "Unknown sort order; use one of name, -name."}
+
+
 def test_student_page_searches_without_javascript_and_escapes(logged_in):
     Student.objects.create(
         first_name="<script>x</script>", last_name="Evil", email="e@x.org", age=30

@@ -1,0 +1,98 @@
+"""The site's one HTTP convention: content negotiation, the JSON error shape, and the
+exception every "a backing service is down" error derives from.
+
+Views answer JSON when the client asks for it (`Accept: application/json`) and HTML
+otherwise. Every JSON error has the same shape:
+
+    {"error": "a sentence for people", "errors": {field: [{"message", "code"}]}}
+
+where `errors` appears only for form errors (Django's `form.errors.get_json_data()`),
+and any extra keys a view documents (e.g. the task a 409 names) sit beside them.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+JSON = "application/json"
+HTML = "text/html"
+# Seconds a client should wait before retrying when a backing service is down.
+DEFAULT_RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(Exception):
+    """A backing service (search engine, file store, job queue, database lock...) did not
+    answer. Raised out of a view, it becomes a 503 with `Retry-After` in the client's
+    format (core.middleware.ServiceUnavailableMiddleware); `user_message` is what people
+    read, never the internal detail in `str(exc)`."""
+
+    user_message = "A service this page needs is not answering; try again in a moment."
+    retry_after = DEFAULT_RETRY_AFTER_SECONDS
+
+
+ViewFunction = TypeVar("ViewFunction", bound=Callable[..., HttpResponse])
+
+
+def json_only(view: ViewFunction) -> ViewFunction:
+    """Mark a view that answers JSON whatever the client accepts (e.g. the search
+    endpoint), so that errors raised out of it are JSON too."""
+    view.json_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """True when the view is `json_only` or the client prefers JSON to HTML (HTML wins a
+    tie, e.g. `*/*`)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and getattr(match.func, "json_only", False):
+        return True
+    return request.get_preferred_type([HTML, JSON]) == JSON
+
+
+def json_error(
+    message: str,
+    *,
+    status: int,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JsonResponse:
+    """The site's JSON error answer; `extra` holds the keys a view documents beside it."""
+    body: dict[str, Any] = {"error": message, **(extra or {})}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status, headers=headers)
+
+
+def error_response(
+    request: HttpRequest,
+    message: str,
+    *,
+    status: int,
+    template: str = "error.html",
+    context: Mapping[str, Any] | None = None,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """An error in the client's format: the JSON shape above, or `template` rendered with
+    `message` and `context` (auto-escaped: never build an error page from raw input)."""
+    if wants_json(request):
+        return json_error(message, status=status, errors=errors, headers=headers, extra=extra)
+    page_context = {"error_message": message, "status": status, **(context or {})}
+    response = render(request, template, page_context, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def service_unavailable_response(request: HttpRequest, exc: ServiceUnavailable) -> HttpResponse:
+    """The 503 answer for a backing service that is down."""
+    return error_response(
+        request,
+        exc.user_message,
+        status=503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
