@@ -50,6 +50,7 @@ def ensure_redis(out: OutputWrapper) -> subprocess.Popen[Any] | None:
 
 
 def print_welcome(out: OutputWrapper) -> None:
+    # Imported once django.setup() has run: the command module loads the users app's models.
     from users.management.commands.create_demo_account import demo_credentials_file
 
     port = os.environ.get("PORT", "8000")
