@@ -8,10 +8,10 @@ UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 .PHONY: run test lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools clean
 
 run: install-dev
-	$(BIN)/python manage.py runlocal
+	$(BIN)/python -m devtools.run
 
 # The suite runs once per database: SQLite (the embedded set-up), then PostgreSQL on a
-# throwaway cluster that core.postgres_server starts. TEST_DATABASES=sqlite (or postgresql)
+# throwaway cluster that devtools.postgres_server starts. TEST_DATABASES=sqlite (or postgresql)
 # runs only one of them.
 TEST_DATABASES ?= sqlite postgresql
 
@@ -19,7 +19,7 @@ test: install-test chromium elasticsearch postgresql deploy-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(if $(filter sqlite,$(TEST_DATABASES)),$(BIN)/pytest $(PYTEST_ARGS))
-	$(if $(filter postgresql,$(TEST_DATABASES)),$(BIN)/python -m core.postgres_server -- $(BIN)/pytest $(PYTEST_ARGS))
+	$(if $(filter postgresql,$(TEST_DATABASES)),$(BIN)/python -m devtools.postgres_server -- $(BIN)/pytest $(PYTEST_ARGS))
 
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -55,7 +55,7 @@ elasticsearch: install-test
 	@command -v mvn >/dev/null && command -v java >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven openjdk-17-jdk-headless; }
-	$(BIN)/python -c 'from core.elasticsearch_server import distribution_zip; distribution_zip()'
+	$(BIN)/python -c 'from devtools.elasticsearch_server import distribution_zip; distribution_zip()'
 
 # Deployment tests: compose parses the stack (no engine needed), nginx runs in front of a live
 # daphne, shellcheck reads the entrypoint, envsubst renders nginx's template like its image does.

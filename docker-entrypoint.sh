@@ -10,8 +10,7 @@ if [ "${RUN_SETUP:-1}" = "1" ]; then
     python manage.py migrate --noinput
     # Creates and fills the Elasticsearch index when it does not exist yet; a no-op when the
     # index exists or search runs on the database.
-    python manage.py shell --command \
-        "from students.search import sync_index_when_missing; sync_index_when_missing()"
+    python manage.py ensure_search_index
 fi
 
 exec "$@"

@@ -22,9 +22,9 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.elasticsearch_server import start_elasticsearch_server  # noqa: E402
-from core.processes import free_loopback_port, stop_process  # noqa: E402
-from core.redis_server import start_redis_server  # noqa: E402
+from devtools.elasticsearch_server import start_elasticsearch_server  # noqa: E402
+from devtools.processes import free_loopback_port, stop_process  # noqa: E402
+from devtools.redis_server import start_redis_server  # noqa: E402
 
 
 def naive_cycle(count):

@@ -26,8 +26,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.processes import free_loopback_port, stop_process, wait_for_http  # noqa: E402
-from core.redis_server import start_redis_server  # noqa: E402
+from devtools.processes import free_loopback_port, stop_process, wait_for_http  # noqa: E402
+from devtools.redis_server import start_redis_server  # noqa: E402
 
 CONNECT_CONCURRENCY = 25
 QUIET_SECONDS = 2.0

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--students 100000] [--queries 500]
 
-Uses a throwaway SQLite file and starts its own Elasticsearch node (core.elasticsearch_server),
+Uses a throwaway SQLite file and starts its own Elasticsearch node (devtools.elasticsearch_server),
 loads the students once, indexes them, then sends the same typed prefixes, two-word
 prefixes and typo queries to /students/search/ through Django's test client, on the
 database backend and on Elasticsearch side by side (each query on both in turn), after two
@@ -97,7 +97,7 @@ def main():
     from django.test.utils import setup_test_environment
     from elasticsearch import Elasticsearch
 
-    from core.elasticsearch_server import start_elasticsearch_server
+    from devtools.elasticsearch_server import start_elasticsearch_server
     from students.models import Student
     from students.search import index_students, refresh_index
     from students.services import FakeStudents

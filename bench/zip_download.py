@@ -174,8 +174,8 @@ def main():
         configure_django(workdir)
         from django.test import override_settings
 
-        from core.processes import stop_process
-        from core.tests.moto_server import s3_client, s3_storage_for, start_moto_server
+        from devtools.moto_server import new_bucket, s3_storage_for, start_moto_server
+        from devtools.processes import stop_process
         from users.models import CustomUser
 
         user = CustomUser.objects.create_user("bench@example.com", "bench-passphrase-42")
@@ -192,9 +192,8 @@ def main():
         shutil.rmtree(workdir / "media" / "documents", ignore_errors=True)
 
         moto, endpoint_url = start_moto_server(log_path=workdir / "moto.log")
-        s3_client(endpoint_url).create_bucket(Bucket="bench")
         storages = {
-            "default": s3_storage_for(endpoint_url, "bench"),
+            "default": s3_storage_for(endpoint_url, new_bucket(endpoint_url)),
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
         with override_settings(STORAGES=storages):

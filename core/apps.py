@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
+
+    def ready(self) -> None:
+        from core.health import database_probe, redis_probe, register_probe, storage_probe
+
+        register_probe("database", database_probe)
+        register_probe("redis", redis_probe)
+        register_probe("storage", storage_probe)

@@ -13,8 +13,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import UploadForm
+from core.health import component_health
 from core.http import json_error, wants_json
-from core.selectors import component_health, folder_documents, folder_names, folder_summaries
+from core.selectors import folder_documents, folder_names, folder_summaries
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
 from core.upload_handlers import FileSizeLimitHandler
 from core.zips import folder_zip_chunks, in_worker_threads

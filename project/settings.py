@@ -4,13 +4,18 @@ Unset variables give the embedded development set-up: SQLite in WAL mode, a
 local Redis, media on the local disk and search on the database backend.
 """
 
-import os
-from contextlib import suppress
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.utils import get_random_secret_key
+
+from project.settings_helpers import (
+    development_secret_key,
+    redis_caches,
+    redis_channel_layers,
+    redis_rq_queues,
+    s3_storage,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,13 +29,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Development: a random key kept per checkout (never committed), so sessions survive restarts.
-    dev_secret_key_file = BASE_DIR / ".run" / "dev-secret-key"
-    dev_secret_key_file.parent.mkdir(exist_ok=True)
-    with suppress(FileExistsError), open(dev_secret_key_file, "x") as new_key_file:
-        os.fchmod(new_key_file.fileno(), 0o600)
-        new_key_file.write(get_random_secret_key())
-    SECRET_KEY = dev_secret_key_file.read_text().strip()
+    # Development: a random key kept per checkout (never committed).
+    SECRET_KEY = development_secret_key(BASE_DIR / ".run" / "dev-secret-key")
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -105,33 +105,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # Redis carries the cache, the channel layer and the RQ queues.
-def redis_backed_settings(redis_url):
-    """CACHES, CHANNEL_LAYERS and RQ_QUEUES for one Redis; tests reuse it for their own server."""
-    return {
-        "REDIS_URL": redis_url,
-        "CACHES": {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": redis_url,
-                "KEY_PREFIX": "app",
-                "TIMEOUT": 300,
-                # Fail fast when Redis is down instead of hanging the request.
-                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-            }
-        },
-        "CHANNEL_LAYERS": {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [redis_url], "prefix": "app:channels"},
-            }
-        },
-        "RQ_QUEUES": {
-            "default": {"URL": redis_url, "DEFAULT_TIMEOUT": 900},
-        },
-    }
-
-
-globals().update(redis_backed_settings(env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")))
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = redis_caches(REDIS_URL)
+CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
+RQ_QUEUES = redis_rq_queues(REDIS_URL)
 
 # Sessions stay in the database so that a Redis outage does not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -167,31 +144,6 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-
-
-def s3_storage(
-    *, bucket_name, endpoint_url=None, region_name=None, access_key=None, secret_key=None
-):
-    """The default storage on S3 (or MinIO...): private objects, signed URLs; tests reuse it."""
-    from botocore.config import Config
-
-    return {
-        "BACKEND": "core.storage.StreamingS3Storage",
-        "OPTIONS": {
-            "bucket_name": bucket_name,
-            "endpoint_url": endpoint_url,
-            "region_name": region_name,
-            "access_key": access_key,
-            "secret_key": secret_key,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-            # An unreachable store fails the request in seconds instead of hanging it.
-            "client_config": Config(
-                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
-            ),
-        },
-    }
 
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -252,6 +204,10 @@ RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
 # (monitoring interval + 60 s); the next maintenance run then fails it.
 RQ_MAINTENANCE_INTERVAL = env.int("RQ_MAINTENANCE_INTERVAL", default=30)
 RQ_JOB_MONITORING_INTERVAL = env.int("RQ_JOB_MONITORING_INTERVAL", default=10)
+
+# `manage.py load_demo_data` (run by `make run`) runs these commands in turn: each app
+# loads its own demo data, and which of them make the demo is the project's choice.
+DEMO_DATA_COMMANDS = ["create_demo_account", "load_recipes", "load_demo_students"]
 
 # Production hardening; every value can be relaxed through the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

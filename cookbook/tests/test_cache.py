@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from cookbook import cache, selectors
 from cookbook.models import Recipe
-from core.processes import free_loopback_port, stop_process
-from core.redis_server import start_redis_server
-from project.settings import redis_backed_settings
+from devtools.processes import free_loopback_port, stop_process
+from devtools.redis_server import start_redis_server
+from project.settings_helpers import redis_backed_settings
 
 THREADS = 12
 

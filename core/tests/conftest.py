@@ -1,23 +1,6 @@
-import uuid
-
 import pytest
 
-from core.processes import stop_process
-from core.tests.moto_server import s3_client, s3_storage_for, start_moto_server
-
-
-@pytest.fixture(scope="session")
-def moto_s3(tmp_path_factory):
-    """A moto S3 server (its own process, a free loopback port); yields its endpoint URL."""
-    process, endpoint_url = start_moto_server(log_path=tmp_path_factory.mktemp("moto") / "moto.log")
-    yield endpoint_url
-    stop_process(process)
-
-
-def new_bucket(endpoint_url):
-    bucket = f"test-{uuid.uuid4().hex}"
-    s3_client(endpoint_url).create_bucket(Bucket=bucket)
-    return bucket
+from devtools.moto_server import new_bucket, s3_storage_for
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -1,9 +1,11 @@
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from core.management.commands.runlocal import Command as RunLocal
-from core.processes import free_loopback_port, stop_process
-from core.redis_server import redis_answers
+from cookbook.models import Recipe
+from devtools.processes import free_loopback_port
 from users.models import CustomUser
 from users.services import DEMO_EMAIL
 
@@ -24,30 +26,21 @@ def test_load_demo_data_is_idempotent(settings, tmp_path):
     assert demo.check_password(password)
 
 
-def test_runlocal_starts_its_own_redis_when_none_answers(settings, tmp_path):
-    settings.BASE_DIR = tmp_path
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_loopback_port()}/0"
-    assert not redis_answers(settings.REDIS_URL)
-    process = RunLocal()._ensure_redis()
-    try:
-        assert process is not None
-        assert redis_answers(settings.REDIS_URL)
-    finally:
-        stop_process(process)
-    assert not redis_answers(settings.REDIS_URL)
+def test_load_demo_data_runs_the_listed_commands_in_turn(settings):
+    settings.DEMO_DATA_COMMANDS = ["load_recipes", "load_demo_students"]
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    recipes, students = out.getvalue().splitlines()
+    assert recipes.startswith("Loaded ") and recipes.endswith(" demo recipe(s).")
+    assert students == "Created 200 demo students."
+    assert not CustomUser.objects.exists()
 
 
-def test_runlocal_reuses_a_redis_that_answers(redis_server, settings):
-    settings.REDIS_URL = redis_server
-    assert RunLocal()._ensure_redis() is None
-
-
-def test_runlocal_refuses_a_remote_redis_that_does_not_answer(settings):
-    from django.core.management.base import CommandError
-
-    settings.REDIS_URL = "redis://redis.invalid:6379/0"
-    with pytest.raises(CommandError, match="does not answer"):
-        RunLocal()._ensure_redis()
+def test_load_demo_data_refuses_a_command_that_does_not_exist_before_loading_anything(settings):
+    settings.DEMO_DATA_COMMANDS = ["load_recipes", "load_unicorns"]
+    with pytest.raises(CommandError, match="DEMO_DATA_COMMANDS names no command: load_unicorns"):
+        call_command("load_demo_data", stdout=StringIO())
+    assert not Recipe.objects.exists()
 
 
 def test_wait_for_services_returns_once_everything_answers(capsys):
@@ -56,8 +49,6 @@ def test_wait_for_services_returns_once_everything_answers(capsys):
 
 
 def test_wait_for_services_names_what_does_not_answer(settings):
-    from django.core.management.base import CommandError
-
     settings.REDIS_URL = f"redis://127.0.0.1:{free_loopback_port()}/0"
     with pytest.raises(CommandError, match=r"not answering after 0\.2s: redis"):
         call_command("wait_for_services", timeout=0.2, interval=0.1)

@@ -10,10 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import AsyncClient, Client
 
 from core.models import Document
-from core.processes import stop_process
 from core.services import store_uploads
-from core.tests.conftest import new_bucket
-from core.tests.moto_server import s3_storage_for, start_moto_server
+from devtools.moto_server import new_bucket, s3_storage_for, start_moto_server
+from devtools.processes import stop_process
 
 pytestmark = pytest.mark.django_db
 

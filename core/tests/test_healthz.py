@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from core.processes import free_loopback_port
+from devtools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
 

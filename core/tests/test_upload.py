@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from core.models import Document
-from core.processes import free_loopback_port
-from core.tests.moto_server import s3_storage_for
-from core.tests.multipart import multipart_body
+from devtools.moto_server import s3_storage_for
+from devtools.multipart import multipart_body
+from devtools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
 

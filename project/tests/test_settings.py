@@ -3,9 +3,8 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.db import connection
-
-from project.settings import BASE_DIR
 
 
 def run_manage(*args, **env):
@@ -14,7 +13,7 @@ def run_manage(*args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
+        cwd=settings.BASE_DIR,
         env={**base, **env},
         capture_output=True,
         text=True,

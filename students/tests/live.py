@@ -1,10 +1,9 @@
-"""Helpers for tests that drive a live daphne and real `manage.py rqworker` processes."""
+"""Helpers for the students tests that drive a live daphne and real RQ workers (both from
+devtools.live): sessions, JSON posts, the task websocket, a worker killed outright."""
 
 import json
 import os
 import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -14,9 +13,6 @@ from urllib.parse import urlsplit
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from websockets.sync.client import connect
-
-from core.processes import stop_process
-from project.settings import BASE_DIR
 
 
 def session_for(user):
@@ -70,24 +66,6 @@ def receive_until(socket, done, timeout):
         updates.append(update)
         if done(update):
             return updates
-
-
-@contextmanager
-def rq_worker(env, log_path, *extra):
-    """A real `manage.py rqworker`, stopped at the end unless a test killed it."""
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "rqworker", "default", *extra],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            stop_process(process)
 
 
 def child_pids(pid):

@@ -1,7 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from students.tests.live import rq_worker, session_for
+from devtools.live import rq_worker
+from students.tests.live import session_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from conftest import start_daphne
-from core.elasticsearch_server import start_elasticsearch_server
-from core.processes import stop_process
+from devtools.elasticsearch_server import start_elasticsearch_server
+from devtools.live import start_daphne
+from devtools.processes import stop_process
 from students.models import Student
 from students.search import ensure_index, refresh_index, search_students
 from students.tests.browser import log_in, result_rows, type_query

@@ -5,13 +5,13 @@ import signal
 
 import pytest
 
+from devtools.live import rq_worker
 from students.models import Student
 from students.tests.live import (
     child_pids,
     kill_worker_and_work_horse,
     post_json,
     receive_until,
-    rq_worker,
     session_for,
     task_socket,
 )

@@ -1,28 +1,19 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-
-from students.services import load_demo_students
-from users.services import DEMO_EMAIL, ensure_demo_account
-
-
-def demo_credentials_file():
-    return settings.BASE_DIR / ".run" / "demo-account.txt"
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Load the demo data once (idempotent) and create the local demo account."
+    help = (
+        "Load the demo data once (idempotent): each app's own command, as DEMO_DATA_COMMANDS "
+        "lists them (the demo account, recipes, students)."
+    )
 
-    def handle(self, *args, **options):
-        _, password = ensure_demo_account()
-        credentials = demo_credentials_file()
-        if password is not None:
-            credentials.parent.mkdir(parents=True, exist_ok=True)
-            credentials.write_text(f"{DEMO_EMAIL}\n{password}\n")
-            credentials.chmod(0o600)
-            self.stdout.write(f"Created the demo account {DEMO_EMAIL}.")
-        else:
-            self.stdout.write(f"The demo account {DEMO_EMAIL} already exists.")
-        call_command("load_recipes", stdout=self.stdout)
-        created = load_demo_students()
-        self.stdout.write(f"Created {created} demo students." if created else "Students present.")
+    def handle(self, *args: Any, **options: Any) -> None:
+        unknown = [name for name in settings.DEMO_DATA_COMMANDS if name not in get_commands()]
+        if unknown:
+            raise CommandError(f"DEMO_DATA_COMMANDS names no command: {', '.join(unknown)}.")
+        for name in settings.DEMO_DATA_COMMANDS:
+            call_command(name, stdout=self.stdout)

@@ -2,11 +2,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.selectors import component_health
+from core.health import component_health
 
 
 class Command(BaseCommand):
-    help = "Wait until the database, Redis, search and storage all answer (container start-up)."
+    help = "Wait until every part that /healthz checks answers (container start-up)."
 
     def add_arguments(self, parser):
         parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait at most")

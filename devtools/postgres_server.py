@@ -8,7 +8,7 @@ synchronous_commit, full_page_writes): the cluster is deleted when it stops. Pos
 refuses to run as root, so under root it runs as Debian's `postgres` system user, which owns
 the folder.
 
-    python -m core.postgres_server -- pytest -q
+    python -m devtools.postgres_server -- pytest -q
 
 runs a command with DATABASE_URL pointing at a fresh cluster and returns its exit code.
 """
@@ -21,12 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
-from core.processes import as_user, free_loopback_port, stop_process_group, unprivileged_user
+from devtools.processes import as_user, free_loopback_port, stop_process_group, unprivileged_user
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 POSTGRES_USER = "postgres"
@@ -47,7 +48,7 @@ class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries, or the server did not start."""
 
 
-def server_bin_dir(root=POSTGRES_ROOT):
+def server_bin_dir(root: Path = POSTGRES_ROOT) -> Path:
     """The bin folder of the newest PostgreSQL major under `root` that has initdb and postgres."""
     candidates = []
     if root.is_dir():
@@ -63,11 +64,11 @@ def server_bin_dir(root=POSTGRES_ROOT):
     return max(candidates)[1]
 
 
-def _has_server(bin_dir):
+def _has_server(bin_dir: Path) -> bool:
     return all(os.access(bin_dir / name, os.X_OK) for name in ("initdb", "postgres"))
 
 
-def database_answers(url, timeout=1):
+def database_answers(url: str, timeout: int = 1) -> bool:
     try:
         with psycopg.connect(url, connect_timeout=timeout) as conn:
             conn.execute("SELECT 1")
@@ -80,25 +81,27 @@ def database_answers(url, timeout=1):
 class PostgresServer:
     port: int
     password: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     workdir: Path
 
-    def url(self, database=DATABASE_NAME):
+    def url(self, database: str = DATABASE_NAME) -> str:
         return f"postgres://{POSTGRES_USER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def stop(self, timeout=30.0):
+    def stop(self, timeout: float = 30.0) -> None:
         """Fast shutdown (SIGINT: roll back open transactions, close sessions), then remove
         the cluster's folder."""
         stop_process_group(self.process, signal.SIGINT, timeout=timeout)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def log_tail(self, lines=40):
+    def log_tail(self, lines: int = 40) -> str:
         log = self.workdir / "postgres.log"
         text = log.read_text(errors="replace") if log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_postgres_server(*, bin_dir=None, port=None, ready_timeout=60.0):
+def start_postgres_server(
+    *, bin_dir: str | Path | None = None, port: int | None = None, ready_timeout: float = 60.0
+) -> PostgresServer:
     """initdb a fresh cluster, start it on 127.0.0.1 and create the `cookbook` database;
     return the server once that database answers."""
     bin_dir = Path(bin_dir) if bin_dir is not None else server_bin_dir()
@@ -159,7 +162,7 @@ def start_postgres_server(*, bin_dir=None, port=None, ready_timeout=60.0):
     return server
 
 
-def run_with_postgres(command):
+def run_with_postgres(command: Sequence[str]) -> int:
     """Run `command` with DATABASE_URL on a fresh cluster; return its exit code."""
     server = start_postgres_server()
     try:
@@ -169,11 +172,11 @@ def run_with_postgres(command):
         server.stop()
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        sys.exit("usage: python -m core.postgres_server -- COMMAND [ARG...]")
+        sys.exit("usage: python -m devtools.postgres_server -- COMMAND [ARG...]")
     # A CI runner cancelling the job sends SIGTERM: unwind so that the cluster stops too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:

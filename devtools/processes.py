@@ -10,15 +10,22 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+# A user to run a server as: (uid, gid), or None for ourselves.
+User = tuple[int, int] | None
 
 
-def free_loopback_port():
+def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def wait_for_http(url, process, timeout=30.0):
+def wait_for_http(url: str, process: subprocess.Popen[Any], timeout: float = 30.0) -> None:
     """Wait until `url` answers HTTP (any status) while `process` is alive."""
     deadline = time.monotonic() + timeout
     while True:
@@ -35,7 +42,7 @@ def wait_for_http(url, process, timeout=30.0):
             time.sleep(0.1)
 
 
-def stop_process(process, timeout=10.0):
+def stop_process(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -45,7 +52,9 @@ def stop_process(process, timeout=10.0):
             process.wait()
 
 
-def run_in_foreground(command, stop_timeout=30.0, **popen_kwargs):
+def run_in_foreground(
+    command: Sequence[str], stop_timeout: float = 30.0, **popen_kwargs: Any
+) -> int:
     """Run `command` until it exits (return its exit code) or we are told to stop: Ctrl-C or
     SIGTERM raise KeyboardInterrupt, once the command has stopped too, so that nothing it
     started outlives us.
@@ -62,11 +71,11 @@ def run_in_foreground(command, stop_timeout=30.0, **popen_kwargs):
         stop_process(process, timeout=stop_timeout)
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def unprivileged_user(name):
+def unprivileged_user(name: str) -> User:
     """(uid, gid) to run a server as: None when we are not root, else the system user
     `name`, created when missing (Elasticsearch and PostgreSQL refuse to run as root)."""
     if os.geteuid() != 0:
@@ -90,7 +99,7 @@ def unprivileged_user(name):
     return entry.pw_uid, entry.pw_gid
 
 
-def as_user(command, user):
+def as_user(command: list[str], user: User) -> list[str]:
     """`command` run as `user` (a (uid, gid) pair from unprivileged_user, or None: ourselves)."""
     if user is None:
         return command
@@ -98,7 +107,9 @@ def as_user(command, user):
     return [setpriv, f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", *command]
 
 
-def stop_process_group(process, signum=signal.SIGTERM, timeout=30.0):
+def stop_process_group(
+    process: subprocess.Popen[Any], signum: int = signal.SIGTERM, timeout: float = 30.0
+) -> None:
     """Stop a server started with start_new_session=True: `signum` to its whole process
     group, then SIGKILL to whatever is left after `timeout` seconds."""
     _signal_group(process.pid, signum)
@@ -110,12 +121,12 @@ def stop_process_group(process, signum=signal.SIGTERM, timeout=30.0):
     process.wait()
 
 
-def _signal_group(pgid, signum):
+def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signum)
 
 
-def _group_alive(process):
+def _group_alive(process: subprocess.Popen[Any]) -> bool:
     process.poll()  # reap the leader so that an empty group reads as gone
     try:
         os.killpg(process.pid, 0)

@@ -1,9 +1,12 @@
 """Hand-built multipart bodies: the test client would clean file names before sending them."""
 
 import uuid
+from collections.abc import Iterable
 
 
-def multipart_body(fields=(), files=()):
+def multipart_body(
+    fields: Iterable[tuple[str, str]] = (), files: Iterable[tuple[str, str, bytes]] = ()
+) -> tuple[bytes, str]:
     """fields: [(name, value)], files: [(field, file name, bytes)] -> (body, content type)."""
     boundary = uuid.uuid4().hex
     parts = []

@@ -6,15 +6,15 @@ import sys
 
 import psycopg
 import pytest
+from django.conf import settings
 
-from core.postgres_server import (
+from devtools.postgres_server import (
     POSTGRES_USER,
     PostgresUnavailable,
     database_answers,
     server_bin_dir,
     start_postgres_server,
 )
-from project.settings import BASE_DIR
 
 
 @pytest.fixture
@@ -80,8 +80,8 @@ def test_runner_gives_the_command_a_database_and_its_exit_code():
         "sys.exit(3)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "core.postgres_server", "--", sys.executable, "-c", probe],
-        cwd=BASE_DIR,
+        [sys.executable, "-m", "devtools.postgres_server", "--", sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         timeout=120,
@@ -91,21 +91,21 @@ def test_runner_gives_the_command_a_database_and_its_exit_code():
 
 def test_runner_without_a_command_says_how_to_use_it():
     result = subprocess.run(
-        [sys.executable, "-m", "core.postgres_server"],
-        cwd=BASE_DIR,
+        [sys.executable, "-m", "devtools.postgres_server"],
+        cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "usage: python -m core.postgres_server -- COMMAND" in result.stderr
+    assert "usage: python -m devtools.postgres_server -- COMMAND" in result.stderr
 
 
 def test_a_terminated_runner_stops_its_cluster():
     waiter = "import os, time; print(os.environ['DATABASE_URL'], flush=True); time.sleep(60)"
     runner = subprocess.Popen(
-        [sys.executable, "-m", "core.postgres_server", "--", sys.executable, "-c", waiter],
-        cwd=BASE_DIR,
+        [sys.executable, "-m", "devtools.postgres_server", "--", sys.executable, "-c", waiter],
+        cwd=settings.BASE_DIR,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from core.processes import stop_process
+from devtools.processes import stop_process
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # A parent that runs a long child through run_in_foreground; the child writes its pid first.
 PARENT = """
 import sys
-from core.processes import run_in_foreground
+from devtools.processes import run_in_foreground
 child = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(600)"
 sys.exit(run_in_foreground([sys.executable, "-c", child, sys.argv[1]], stop_timeout=5))
 """
@@ -58,7 +58,7 @@ def test_the_childs_exit_code_comes_back(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys; from core.processes import run_in_foreground; "
+            "import sys; from devtools.processes import run_in_foreground; "
             "sys.exit(run_in_foreground([sys.executable, '-c', 'raise SystemExit(7)']))",
         ],
         cwd=PROJECT_DIR,

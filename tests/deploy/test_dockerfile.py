@@ -1,12 +1,19 @@
 """The Dockerfile, read without an engine: stages, lock, static files, user, health, secrets."""
 
-import fnmatch
 import re
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 
-from project.settings import BASE_DIR
-from project.tests.deployment import ENTRYPOINT, dockerfile_stages
+from tests.deploy.deployment import (
+    ENTRYPOINT,
+    build_context,
+    dockerfile_stages,
+    dockerignore_patterns,
+    excluded_from_context,
+)
 
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|DSN|ACCESS_KEY|PRIVATE", re.I)
 
@@ -54,7 +61,7 @@ def test_dependencies_come_from_the_runtime_lock_with_hashes(stages, app):
         requirement_file = item.words[item.words.index("-r") + 1]
         copies = {copy.words[-1]: copy.words[-2] for copy in stage.all("COPY")}
         assert copies.get(requirement_file) == "requirements/base.txt"
-        assert (BASE_DIR / "requirements" / "base.txt").is_file()
+        assert (settings.BASE_DIR / "requirements" / "base.txt").is_file()
     # The app gets that environment, not one of its own.
     build_stage = installs[0][0].name
     assert "/venv" in copied_from(app, build_stage)
@@ -113,32 +120,89 @@ def test_no_secret_is_baked_into_the_image(stages, app):
             assert not any(SECRET_NAME.search(name) for name in names), item
     # The throwaway collectstatic key exists only inside one RUN of a stage that is not shipped.
     assert "SECRET" not in " ".join(item.arguments for item in app.instructions)
-    assert_context_excludes(".env", ".venv", ".git", ".run", "db.sqlite3", "media/x.pdf")
 
 
-def assert_context_excludes(*paths):
-    patterns = [
-        line.strip()
-        for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
+@pytest.fixture(scope="module")
+def context():
+    return build_context()
+
+
+def test_the_build_context_holds_the_app(context):
+    our_apps = [
+        Path(config.path).name
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == settings.BASE_DIR
     ]
-    for path in paths:
-        excluded = False
-        for pattern in patterns:
-            negated = pattern.startswith("!")
-            pattern = pattern.removeprefix("!").removeprefix("**/")
-            if fnmatch.fnmatch(path, pattern) or path.startswith(f"{pattern}/"):
-                excluded = not negated
-        assert excluded, f"{path} would be sent to the build (and copied into the image)"
+    assert "core" in our_apps
+    needed = {"manage.py", "docker-entrypoint.sh", "requirements/base.txt", ".env.example"}
+    needed |= {"project/settings.py", "project/settings_helpers.py", "project/asgi.py"}
+    needed |= {f"{app}/apps.py" for app in our_apps}
+    needed |= {"templates/base.html", "static/js/app.js", "nginx/templates/default.conf.template"}
+    assert needed <= context, needed - context
+    assert any(path.startswith("students/migrations/") for path in context)
 
 
-def test_every_file_the_build_copies_exists_in_the_context(stages):
+def test_the_build_context_holds_no_development_tooling_tests_or_local_state(context):
+    leaks = [
+        path
+        for path in context
+        if path.split("/")[0] in {"devtools", "bench", "tests", "docs", ".git", ".venv", ".run"}
+        or "tests" in path.split("/")
+        or path.endswith((".md", "conftest.py", ".sqlite3", ".pyc"))
+        or path in {".env", "Makefile"}
+    ]
+    assert not leaks, f"sent to the build and copied into the image: {sorted(leaks)[:20]}"
+    # Whether or not this checkout has them now.
+    patterns = dockerignore_patterns()
+    for path in [
+        ".env",
+        ".env.production",
+        ".run/demo-account.txt",
+        "db.sqlite3",
+        "media/documents/1/x.pdf",
+        "devtools/run.py",
+        "bench/out/result.json",
+        "tests/deploy/test_dockerfile.py",
+        "users/tests/test_views.py",
+        "conftest.py",
+        "docs/architecture.md",
+        "README.md",
+    ]:
+        assert excluded_from_context(path, patterns), path
+
+
+def test_the_context_is_computed_as_docker_reads_dockerignore():
+    patterns = dockerignore_patterns(
+        "# comment\n\n*.md\n**/tests\n/media\nstatic/**/*.map\n.env*\n!.env.example\n"
+    )
+    for path, excluded in {
+        "README.md": True,
+        "docs/guide.md": False,  # `*` stays in the context's root folder
+        "tests/deploy/test_x.py": True,  # `**/` matches no folder as well
+        "core/tests/test_x.py": True,
+        "core/tests.py": False,
+        "media/a/b.pdf": True,  # a leading / is the context's root
+        "static/js/app.js.map": True,
+        "static/app.js.map": True,
+        "static/js/app.js": False,
+        ".env.local": True,
+        ".env.example": False,  # the last matching pattern decides
+    }.items():
+        assert excluded_from_context(path, patterns) is excluded, path
+
+
+def test_every_file_the_build_copies_is_in_the_context(stages, context):
     for stage in stages:
         for item in stage.all("COPY"):
             if any(word.startswith("--from=") for word in item.words):
                 continue
             for source in [word for word in item.words[:-1] if not word.startswith("--")]:
-                assert (BASE_DIR / source).exists(), f"COPY {source}: not in the repository"
+                folder = source.rstrip("/") + "/"
+                assert (
+                    source in context
+                    or source == "."
+                    or any(path.startswith(folder) for path in context)
+                ), f"COPY {source}: not in the build context"
 
 
 def test_the_parser_reads_continuations_and_stages():

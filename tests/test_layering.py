@@ -1,0 +1,154 @@
+"""Who may import whom: production code (the apps, `project/`, manage.py) never imports
+devtools, core imports no feature app, only Django loads the settings module, and no test
+imports a conftest (fixtures come from pytest, the servers from the devtools plugin)."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+
+# Top-level packages that production never runs (and the image does not contain).
+NOT_PRODUCTION = {"devtools", "tests", "bench"}
+# What production must not have loaded after importing every module it has.
+DEVELOPMENT_ONLY = {"devtools", "tests", "bench", "conftest", "pytest"}
+
+
+def production_packages() -> list[str]:
+    return sorted(
+        path.name
+        for path in settings.BASE_DIR.iterdir()
+        if (path / "__init__.py").is_file() and path.name not in NOT_PRODUCTION
+    )
+
+
+def is_test_code(path: Path) -> bool:
+    return "tests" in path.parts or path.name == "conftest.py"
+
+
+def production_files() -> Iterator[Path]:
+    yield settings.BASE_DIR / "manage.py"
+    for package in production_packages():
+        for path in sorted((settings.BASE_DIR / package).rglob("*.py")):
+            if not is_test_code(path.relative_to(settings.BASE_DIR)):
+                yield path
+
+
+def repository_files() -> Iterator[Path]:
+    for path in sorted(settings.BASE_DIR.rglob("*.py")):
+        if not path.relative_to(settings.BASE_DIR).parts[0].startswith("."):
+            yield path
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute import of a Python file, at module level or inside functions:
+    `import a.b` gives a.b, `from a.b import c` gives a.b and a.b.c."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def imports_of(paths: Iterator[Path], top_level: set[str]) -> dict[str, set[str]]:
+    """{file: the modules it imports from the `top_level` packages} for files that do."""
+    found = {}
+    for path in paths:
+        hits = {name for name in imported_modules(path) if name.split(".")[0] in top_level}
+        if hits:
+            found[str(path.relative_to(settings.BASE_DIR))] = hits
+    return found
+
+
+def test_production_code_never_imports_devtools():
+    files = list(production_files())
+    assert {"manage.py", "project/settings.py", "core/views.py"} <= {
+        str(path.relative_to(settings.BASE_DIR)) for path in files
+    }
+    assert imports_of(iter(files), {"devtools"}) == {}
+
+
+def test_core_imports_no_feature_app():
+    feature_apps = {
+        Path(config.path).name
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == settings.BASE_DIR and config.name != "core"
+    }
+    assert {"users", "cookbook", "students", "chat"} <= feature_apps
+    core = [
+        path
+        for path in production_files()
+        if path.relative_to(settings.BASE_DIR).parts[0] == "core"
+    ]
+    assert imports_of(iter(core), feature_apps) == {}
+
+
+def test_only_django_loads_the_settings_module():
+    importing = {
+        path: [name for name in names if name == "project.settings"]
+        for path, names in imports_of(repository_files(), {"project"}).items()
+    }
+    assert {path: names for path, names in importing.items() if names} == {}
+
+
+def test_no_module_imports_a_conftest():
+    assert imports_of(repository_files(), {"conftest"}) == {}
+
+
+def test_the_scan_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text(
+        "import os\n\ndef later():\n    from devtools.live import start_daphne\n"
+        "    import students.search as search\n"
+    )
+    assert imported_modules(module) == {
+        "os",
+        "devtools.live",
+        "devtools.live.start_daphne",
+        "students.search",
+    }
+
+
+IMPORT_EVERYTHING = """
+import importlib, json, pkgutil, sys
+import django
+
+django.setup()
+for package in sys.argv[1:]:
+    importlib.import_module(package)
+    for found in pkgutil.walk_packages(sys.modules[package].__path__, f"{package}."):
+        if "tests" not in found.name.split("."):
+            importlib.import_module(found.name)
+importlib.import_module("project.urls")
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_importing_every_production_module_loads_no_development_code():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DJANGO_DEBUG": "false",  # production's settings
+        "DJANGO_SECRET_KEY": "layering-test-only",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING, *production_packages()],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    assert {"project.asgi", "core.views", "students.search", "users.rq_worker"} <= set(loaded)
+    assert [name for name in loaded if name.split(".")[0] in DEVELOPMENT_ONLY] == []
