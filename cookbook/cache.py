@@ -101,7 +101,8 @@ def _generation(scope: str) -> Any:
 def _build_once(scope: str, key: str, build: Callable[[], Any]) -> Any:
     """Build a cold key in one request only; MISSING when waiting took too long."""
     # The lock needs Redis itself (SET NX with a token, released by a Lua check-and-delete):
-    # the redis-py client behind Django's cache, on the same connection pool.
+    # the redis-py client behind Django's cache, on the same connection pool (a private
+    # attribute of RedisCache that the stubs do not declare).
     client = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
     lock = client.lock(cache.make_and_validate_key(f"{key}:lock"), timeout=LOCK_TIMEOUT_SECONDS)
     deadline = time.monotonic() + WAIT_SECONDS
