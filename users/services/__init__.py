@@ -4,9 +4,7 @@ from `users.services`; the modules are where each one lives."""
 
 from users.services.accounts import DEMO_EMAIL, ensure_demo_account, signup_user
 from users.services.tasks import (
-    ALLOWED_PREVIOUS,
     TaskAlreadyActive,
-    TaskId,
     ThrottledProgress,
     create_task,
     fail_task,
@@ -17,10 +15,8 @@ from users.services.tasks import (
 )
 
 __all__ = [
-    "ALLOWED_PREVIOUS",
     "DEMO_EMAIL",
     "TaskAlreadyActive",
-    "TaskId",
     "ThrottledProgress",
     "create_task",
     "ensure_demo_account",
