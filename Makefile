@@ -18,6 +18,7 @@ TEST_DATABASES ?= sqlite postgresql
 test: install-test chromium elasticsearch postgresql deploy-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(if $(filter sqlite,$(TEST_DATABASES)),$(BIN)/pytest $(PYTEST_ARGS))
 	$(if $(filter postgresql,$(TEST_DATABASES)),$(BIN)/python -m devtools.postgres_server -- $(BIN)/pytest $(PYTEST_ARGS))
 
@@ -72,9 +73,11 @@ postgresql:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
+# mypy checks the files and modules listed under [tool.mypy] in pyproject.toml.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-test
 	$(BIN)/ruff check --fix .
@@ -87,4 +90,4 @@ lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra test --python-version 3.11 --generate-hashes -q -o requirements/test.txt
 
 clean:
-	rm -rf $(VENV) .run staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .run staticfiles .pytest_cache .ruff_cache .mypy_cache

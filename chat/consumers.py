@@ -1,5 +1,7 @@
 """Websocket of live task updates: one group per user, every tab joins it."""
 
+from typing import Any
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from users.selectors import task_updates_group
@@ -11,7 +13,7 @@ CLOSE_UNAUTHENTICATED = 4401
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the owner's `task.update` events; it never reads or writes the database."""
 
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -20,15 +22,17 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         group_name = getattr(self, "group_name", None)
         if group_name is not None:
             await self.channel_layer.group_discard(group_name, self.channel_name)
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         """Clients only listen; anything they send (JSON or not) is ignored."""
 
-    async def task_update(self, event):
+    async def task_update(self, event: dict[str, Any]) -> None:
         await self.send_json(
             {
                 key: event.get(key)

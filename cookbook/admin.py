@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 
 from cookbook.models import Food, Ingredient, Recipe
 
@@ -16,12 +17,12 @@ class RecipeAdmin(admin.ModelAdmin):
     search_fields = ["name", "desc"]
     inlines = [IngredientInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Recipe]:
         return super().get_queryset(request).annotate(ingredient_count=Count("ingredient"))
 
     @admin.display(ordering="ingredient_count", description="ingredients")
-    def ingredient_count(self, recipe):
-        return recipe.ingredient_count
+    def ingredient_count(self, recipe: Recipe) -> int:
+        return recipe.ingredient_count  # type: ignore[attr-defined]  # get_queryset's annotation
 
 
 @admin.register(Food)
@@ -29,12 +30,12 @@ class FoodAdmin(admin.ModelAdmin):
     list_display = ["name", "recipe_count"]
     search_fields = ["name"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         return super().get_queryset(request).annotate(recipe_count=Count("recipes", distinct=True))
 
     @admin.display(ordering="recipe_count", description="recipes")
-    def recipe_count(self, food):
-        return food.recipe_count
+    def recipe_count(self, food: Food) -> int:
+        return food.recipe_count  # type: ignore[attr-defined]  # get_queryset's annotation
 
 
 @admin.register(Ingredient)

@@ -14,6 +14,8 @@ go to the database with a warning: pages never fail because of the cache.
 import logging
 import secrets
 import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,12 +35,14 @@ POLL_SECONDS = 0.01
 WAIT_SECONDS = 5
 MISSING = object()
 
+Value = TypeVar("Value")
 
-def recipe_scope(recipe_id):
+
+def recipe_scope(recipe_id: int) -> str:
     return f"recipe:{recipe_id}"
 
 
-def read_through(scope, part, build):
+def read_through(scope: str, part: str, build: Callable[[], Value]) -> Value:
     """The cached value of `part` in `scope`; `build()` makes it when it is missing.
 
     A `build()` that returns None (nothing to show) is not cached.
@@ -54,14 +58,14 @@ def read_through(scope, part, build):
     return build() if value is MISSING else value
 
 
-def invalidate_recipes(recipe_ids):
+def invalidate_recipes(recipe_ids: Iterable[int]) -> None:
     """After commit, drop the cached list and these recipes."""
-    scopes = {LIST_SCOPE: LIST_PARTS}
+    scopes: dict[str, tuple[str, ...]] = {LIST_SCOPE: LIST_PARTS}
     scopes.update({recipe_scope(recipe_id): RECIPE_PARTS for recipe_id in set(recipe_ids)})
     transaction.on_commit(lambda: _invalidate(scopes))
 
 
-def _invalidate(scopes):
+def _invalidate(scopes: dict[str, tuple[str, ...]]) -> None:
     try:
         # Generations first: a builder that stores after the deletes sees the new one.
         cache.set_many({_generation_key(scope): _new_token() for scope in scopes}, timeout=None)
@@ -73,19 +77,19 @@ def _invalidate(scopes):
         logger.error("Recipe cache not invalidated for %s: %s", ", ".join(scopes), exc)
 
 
-def _value_key(scope, part):
+def _value_key(scope: str, part: str) -> str:
     return f"cookbook:{scope}:{part}"
 
 
-def _generation_key(scope):
+def _generation_key(scope: str) -> str:
     return f"cookbook:{scope}:generation"
 
 
-def _new_token():
+def _new_token() -> str:
     return secrets.token_hex(8)
 
 
-def _generation(scope):
+def _generation(scope: str) -> Any:
     key = _generation_key(scope)
     token = cache.get(key)
     if token is None:
@@ -94,11 +98,12 @@ def _generation(scope):
     return token
 
 
-def _build_once(scope, key, build):
+def _build_once(scope: str, key: str, build: Callable[[], Any]) -> Any:
     """Build a cold key in one request only; MISSING when waiting took too long."""
     # The lock needs Redis itself (SET NX with a token, released by a Lua check-and-delete):
-    # the redis-py client behind Django's cache, on the same connection pool.
-    client = cache._cache.get_client(key, write=True)
+    # the redis-py client behind Django's cache, on the same connection pool (a private
+    # attribute of RedisCache that the stubs do not declare).
+    client = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
     lock = client.lock(cache.make_and_validate_key(f"{key}:lock"), timeout=LOCK_TIMEOUT_SECONDS)
     deadline = time.monotonic() + WAIT_SECONDS
     while not lock.acquire(blocking=False):

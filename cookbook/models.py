@@ -5,7 +5,9 @@ signals in cookbook/signals.py, bulk operations through the querysets below (Dja
 sends no signals for QuerySet.update, bulk_create and bulk_update).
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,39 +15,43 @@ from django.db import models
 from cookbook import cache
 
 
-class FoodQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class FoodQuerySet(models.QuerySet["Food"]):
+    def update(self, **kwargs: Any) -> int:
         food_ids = list(self.values_list("pk", flat=True))
         updated = super().update(**kwargs)
         cache.invalidate_recipes(recipe_ids_using_foods(food_ids))
         return updated
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["Food"], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         updated = super().bulk_update(objs, fields, batch_size=batch_size)
         cache.invalidate_recipes(recipe_ids_using_foods([food.pk for food in objs]))
         return updated
 
 
-class RecipeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class RecipeQuerySet(models.QuerySet["Recipe"]):
+    def update(self, **kwargs: Any) -> int:
         recipe_ids = list(self.values_list("pk", flat=True))
         updated = super().update(**kwargs)
         cache.invalidate_recipes(recipe_ids)
         return updated
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable["Recipe"], *args: Any, **kwargs: Any) -> list["Recipe"]:
         created = super().bulk_create(objs, *args, **kwargs)
         cache.invalidate_recipes([recipe.pk for recipe in created if recipe.pk is not None])
         return created
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["Recipe"], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         updated = super().bulk_update(objs, fields, batch_size=batch_size)
         cache.invalidate_recipes([recipe.pk for recipe in objs])
         return updated
 
 
-class IngredientQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class IngredientQuerySet(models.QuerySet["Ingredient"]):
+    def update(self, **kwargs: Any) -> int:
         ingredient_ids = list(self.values_list("pk", flat=True))
         recipe_ids = self._recipe_ids(ingredient_ids)
         updated = super().update(**kwargs)
@@ -53,23 +59,27 @@ class IngredientQuerySet(models.QuerySet):
         cache.invalidate_recipes(recipe_ids | self._recipe_ids(ingredient_ids))
         return updated
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(
+        self, objs: Iterable["Ingredient"], *args: Any, **kwargs: Any
+    ) -> list["Ingredient"]:
         created = super().bulk_create(objs, *args, **kwargs)
         cache.invalidate_recipes([ingredient.recipe_id for ingredient in created])
         return created
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["Ingredient"], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         recipe_ids = self._recipe_ids([ingredient.pk for ingredient in objs])
         updated = super().bulk_update(objs, fields, batch_size=batch_size)
         cache.invalidate_recipes(recipe_ids | {ingredient.recipe_id for ingredient in objs})
         return updated
 
-    def _recipe_ids(self, ingredient_ids):
+    def _recipe_ids(self, ingredient_ids: Iterable[int]) -> set[int]:
         rows = Ingredient.objects.filter(pk__in=ingredient_ids).values_list("recipe_id", flat=True)
         return set(rows)
 
 
-def recipe_ids_using_foods(food_ids):
+def recipe_ids_using_foods(food_ids: Iterable[int]) -> set[int]:
     rows = Ingredient.objects.filter(food_id__in=food_ids).values_list("recipe_id", flat=True)
     return set(rows)
 
@@ -82,7 +92,7 @@ class Food(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -90,14 +100,16 @@ class Recipe(models.Model):
     name = models.CharField(max_length=200)
     desc = models.TextField("description", blank=True)
     instructions = models.TextField(blank=True, help_text="One step per line.")
-    ingredients = models.ManyToManyField(Food, through="Ingredient", related_name="recipes")
+    ingredients: "models.ManyToManyField[Food, Ingredient]" = models.ManyToManyField(
+        Food, through="Ingredient", related_name="recipes"
+    )
 
     objects = RecipeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -119,6 +131,8 @@ class Ingredient(models.Model):
     )
 
     objects = IngredientQuerySet.as_manager()
+    # The recipe as loaded, kept by cookbook.signals to invalidate both sides of a move.
+    _saved_recipe_id: int | None
 
     class Meta:
         ordering = ["id"]
@@ -129,13 +143,13 @@ class Ingredient(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return " ".join(
             part for part in (self.amount_display, self.unit_of_measure, self.food.name) if part
         )
 
     @property
-    def amount_display(self):
+    def amount_display(self) -> str:
         return format_amount(self.amount)
 
 
@@ -152,7 +166,7 @@ VULGAR_FRACTIONS = {
 }
 
 
-def format_amount(amount):
+def format_amount(amount: Decimal | None) -> str:
     """0.125 -> "⅛", 1.500 -> "1½", 2.000 -> "2", 0.2 -> "0.2", None -> ""."""
     if amount is None:
         return ""

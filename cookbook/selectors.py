@@ -1,30 +1,35 @@
 """Recipe reads: plain data (dicts, lists, strings) built in a fixed number of queries and
 served from the Redis cache (cookbook/cache.py) when warm."""
 
+from typing import Any
+
 from django.db.models import Prefetch
 
 from cookbook import cache
-from cookbook.models import Ingredient, Recipe
+from cookbook.models import Ingredient, Recipe, RecipeQuerySet
+
+# A recipe as pages and the cache hold it: plain data, never model instances.
+RecipeData = dict[str, Any]
 
 
-def recipe_list():
+def recipe_list() -> list[RecipeData]:
     """Every recipe with its ingredients, in name order."""
     return cache.read_through(cache.LIST_SCOPE, "data", build_recipe_list)
 
 
-def recipe_detail(recipe_id):
+def recipe_detail(recipe_id: int) -> RecipeData | None:
     """One recipe with its ingredients and steps, or None when there is no such recipe."""
     return cache.read_through(
         cache.recipe_scope(recipe_id), "data", lambda: build_recipe_detail(recipe_id)
     )
 
 
-def build_recipe_list():
+def build_recipe_list() -> list[RecipeData]:
     """Two queries whatever the number of recipes: the recipes, then all their ingredients."""
     return [_recipe_summary(recipe) for recipe in _recipes_with_ingredients()]
 
 
-def build_recipe_detail(recipe_id):
+def build_recipe_detail(recipe_id: int) -> RecipeData | None:
     recipe = _recipes_with_ingredients().filter(pk=recipe_id).first()
     if recipe is None:
         return None
@@ -34,12 +39,13 @@ def build_recipe_detail(recipe_id):
     }
 
 
-def _recipes_with_ingredients():
+def _recipes_with_ingredients() -> RecipeQuerySet:
     ingredients = Ingredient.objects.select_related("food").order_by("id")
-    return Recipe.objects.prefetch_related(Prefetch("ingredient_set", queryset=ingredients))
+    # django-stubs 5.2 loses Prefetch's type parameters on as_manager() querysets.
+    return Recipe.objects.prefetch_related(Prefetch("ingredient_set", queryset=ingredients))  # type: ignore[arg-type]
 
 
-def _recipe_summary(recipe):
+def _recipe_summary(recipe: Recipe) -> RecipeData:
     return {
         "id": recipe.pk,
         "name": recipe.name,

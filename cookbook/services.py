@@ -1,8 +1,10 @@
 """Recipe writes. Each one invalidates the cache through the model signals and querysets."""
 
 import json
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -12,7 +14,13 @@ DEMO_RECIPES_FILE = Path(__file__).resolve().parent / "demo_data" / "recipes.jso
 
 
 @transaction.atomic
-def create_recipe(*, name, desc="", instructions="", ingredients=()):
+def create_recipe(
+    *,
+    name: str,
+    desc: str = "",
+    instructions: str = "",
+    ingredients: Collection[Mapping[str, Any]] = (),
+) -> Recipe:
     """Create a recipe and its ingredients; foods are found or created by name.
 
     `ingredients` holds dicts with `food` (a name) and optional `amount` (a decimal or a
@@ -33,13 +41,13 @@ def create_recipe(*, name, desc="", instructions="", ingredients=()):
     return recipe
 
 
-def foods_named(names):
+def foods_named(names: Iterable[str]) -> dict[str, Food]:
     """{name: Food} for these names, creating the missing foods."""
     Food.objects.bulk_create([Food(name=name) for name in names], ignore_conflicts=True)
     return {food.name: food for food in Food.objects.filter(name__in=names)}
 
 
-def load_demo_recipes(path=DEMO_RECIPES_FILE):
+def load_demo_recipes(path: Path | str = DEMO_RECIPES_FILE) -> int:
     """Create the demo recipes that do not exist yet (by name); return how many were created."""
     recipes = json.loads(Path(path).read_text())
     existing = set(

@@ -5,6 +5,8 @@ through Ingredient's manager (bulk_create, and deletes that send post_delete per
 A food can only be deleted while no recipe uses it (PROTECT), so its delete touches none.
 """
 
+from typing import Any
+
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
@@ -14,26 +16,32 @@ from cookbook.models import Food, Ingredient, Recipe, recipe_ids_using_foods
 
 @receiver(post_save, sender=Recipe)
 @receiver(post_delete, sender=Recipe)
-def recipe_changed(sender, instance, **kwargs):
+def recipe_changed(sender: type[Recipe], instance: Recipe, **kwargs: Any) -> None:
     cache.invalidate_recipes([instance.pk])
 
 
 @receiver(post_save, sender=Food)
-def food_saved(sender, instance, created, **kwargs):
+def food_saved(sender: type[Food], instance: Food, created: bool, **kwargs: Any) -> None:
     if not created:
         cache.invalidate_recipes(recipe_ids_using_foods([instance.pk]))
 
 
 @receiver(post_init, sender=Ingredient)
-def remember_ingredient_recipe(sender, instance, **kwargs):
+def remember_ingredient_recipe(
+    sender: type[Ingredient], instance: Ingredient, **kwargs: Any
+) -> None:
     # Read from __dict__: a deferred field must not cost a query here.
     instance._saved_recipe_id = instance.__dict__.get("recipe_id")
 
 
 @receiver(post_save, sender=Ingredient)
 @receiver(post_delete, sender=Ingredient)
-def ingredient_changed(sender, instance, **kwargs):
+def ingredient_changed(sender: type[Ingredient], instance: Ingredient, **kwargs: Any) -> None:
     # Moving an ingredient to another recipe changes both recipes.
-    recipe_ids = {instance.recipe_id, instance._saved_recipe_id} - {None}
+    recipe_ids = {
+        recipe_id
+        for recipe_id in (instance.recipe_id, instance._saved_recipe_id)
+        if recipe_id is not None
+    }
     cache.invalidate_recipes(recipe_ids)
     instance._saved_recipe_id = instance.recipe_id

@@ -1,11 +1,11 @@
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from cookbook import cache, selectors
 
 
-def recipe_list(request):
+def recipe_list(request: HttpRequest) -> HttpResponse:
     # The rendered cards are cached beside the list data, in the same scope (a write drops
     # both): rendering hundreds of recipes costs far more than reading them from Redis.
     # render_to_string escapes and returns a SafeString, which stays one through pickling,
@@ -20,7 +20,7 @@ def recipe_list(request):
     return render(request, "cookbook/recipe_list.html", {"recipes_html": recipes_html})
 
 
-def recipe_detail(request, recipe_id):
+def recipe_detail(request: HttpRequest, recipe_id: int) -> HttpResponse:
     recipe = selectors.recipe_detail(recipe_id)
     if recipe is None:
         raise Http404("No recipe has this id.")

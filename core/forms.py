@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -13,7 +15,7 @@ class MultipleFileField(forms.FileField):
 
     widget = MultipleFileInput
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else [data]
         if not any(files):
             raise ValidationError(self.error_messages["required"], code="required")
@@ -27,5 +29,5 @@ class UploadForm(forms.Form):
         label="Files", error_messages={"required": "Choose at least one file to upload."}
     )
 
-    def clean_folder(self):
+    def clean_folder(self) -> str:
         return clean_folder_name(self.cleaned_data["folder"])

@@ -11,10 +11,15 @@ and any extra keys a view documents (e.g. the task a 409 names) sit beside them.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+if TYPE_CHECKING:
+    # django-stubs' name for settings.AUTH_USER_MODEL (its mypy plugin resolves it), so
+    # that core types the user without importing the app that defines the model.
+    from django.contrib.auth.models import _User
 
 JSON = "application/json"
 HTML = "text/html"
@@ -30,6 +35,13 @@ class ServiceUnavailable(Exception):
 
     user_message = "A service this page needs is not answering; try again in a moment."
     retry_after = DEFAULT_RETRY_AFTER_SECONDS
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a `login_required` view receives, for type checking: its `user` is an
+    account, never AnonymousUser (the decorator is what makes it so at run time)."""
+
+    user: "_User"
 
 
 ViewFunction = TypeVar("ViewFunction", bound=Callable[..., HttpResponse])

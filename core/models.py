@@ -24,5 +24,5 @@ class Document(models.Model):
         ordering = ["folder", "original_name", "id"]
         indexes = [models.Index(fields=["owner", "folder"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.folder}/{self.original_name}"

@@ -6,13 +6,20 @@ import mimetypes
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from core.models import FOLDER_MAX_LENGTH, ORIGINAL_NAME_MAX_LENGTH, Document
+
+if TYPE_CHECKING:
+    # django-stubs' name for settings.AUTH_USER_MODEL (see core.http).
+    from django.contrib.auth.models import _User
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +36,7 @@ class StorageUnavailable(Exception):
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _without_control_characters(text):
+def _without_control_characters(text: str) -> str:
     return "".join(
         char
         for char in text
@@ -37,7 +44,7 @@ def _without_control_characters(text):
     )
 
 
-def clean_folder_name(raw):
+def clean_folder_name(raw: str) -> str:
     """The folder as the user will see it, or a ValidationError saying what is wrong."""
     if _without_control_characters(raw) != raw:
         raise ValidationError("A folder name cannot contain control characters.")
@@ -53,7 +60,7 @@ def clean_folder_name(raw):
     return folder
 
 
-def clean_original_name(raw):
+def clean_original_name(raw: str) -> str:
     """The name shown and put in zips: no path, no control characters, at most 255 characters."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", _without_control_characters(name)).strip()
@@ -62,7 +69,7 @@ def clean_original_name(raw):
     return _shorten(name, ORIGINAL_NAME_MAX_LENGTH)
 
 
-def _shorten(name, max_length):
+def _shorten(name: str, max_length: int) -> str:
     if len(name) <= max_length:
         return name
     stem, dot, extension = name.rpartition(".")
@@ -71,7 +78,7 @@ def _shorten(name, max_length):
     return f"{stem[: max_length - len(extension) - 1]}.{extension}"
 
 
-def _safe_segment(text, fallback):
+def _safe_segment(text: str, fallback: str) -> str:
     """ASCII-safe path segment: no separators, no dot-only names."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     try:
@@ -81,7 +88,7 @@ def _safe_segment(text, fallback):
     return re.sub(r"_{2,}", "_", segment).strip("._") or fallback
 
 
-def document_key(owner, folder, original_name):
+def document_key(owner: "_User", folder: str, original_name: str) -> str:
     """Where the bytes go: under the owner, the folder, a random token and the file name.
 
     Only the owner's id, sanitised ASCII segments and a random token reach the key, so no
@@ -92,7 +99,7 @@ def document_key(owner, folder, original_name):
     return f"documents/{owner.pk}/{folder_segment}/{secrets.token_hex(8)}/{file_segment}"
 
 
-def _sha256(uploaded_file):
+def _sha256(uploaded_file: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks(HASH_CHUNK_SIZE):
         digest.update(chunk)
@@ -100,13 +107,13 @@ def _sha256(uploaded_file):
     return digest.hexdigest()
 
 
-def _content_type(uploaded_file, original_name):
+def _content_type(uploaded_file: UploadedFile, original_name: str) -> str:
     guessed, _ = mimetypes.guess_type(original_name)
     declared = (uploaded_file.content_type or "").split(";")[0].strip()
     return (guessed or declared or "application/octet-stream")[:255]
 
 
-def store_uploads(*, owner, folder, files):
+def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile]) -> list[Document]:
     """Store every file, then record them all; when anything fails, nothing stays.
 
     Returns the new documents. Raises StorageUnavailable when the store fails.
@@ -127,7 +134,8 @@ def store_uploads(*, owner, folder, files):
                     folder=folder,
                     original_name=original_name,
                     file=stored_name,
-                    size=uploaded_file.size,
+                    # Optional in the stubs; Django's upload handlers always set it.
+                    size=uploaded_file.size,  # type: ignore[misc]
                     content_type=_content_type(uploaded_file, original_name),
                     checksum=checksum,
                 )
@@ -144,7 +152,7 @@ def store_uploads(*, owner, folder, files):
         raise
 
 
-def _delete_quietly(stored_names):
+def _delete_quietly(stored_names: Iterable[str]) -> None:
     for name in stored_names:
         try:
             default_storage.delete(name)

@@ -13,7 +13,7 @@ class StreamingS3Storage(S3Storage):
     keeps a folder zip in constant memory and lets its first bytes leave at once.
     """
 
-    def _open(self, name, mode="rb"):
+    def _open(self, name: str, mode: str = "rb") -> File:
         if mode != "rb":
             return super()._open(name, mode)
         key = self._normalize_name(clean_name(name))

@@ -1,10 +1,14 @@
+from collections.abc import Sequence
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.handlers.asgi import ASGIRequest
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import content_disposition_header
@@ -14,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import UploadForm
 from core.health import component_health
-from core.http import json_error, wants_json
+from core.http import AuthenticatedHttpRequest, json_error, wants_json
 from core.selectors import folder_documents, folder_names, folder_summaries
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
 from core.upload_handlers import FileSizeLimitHandler
@@ -26,7 +30,7 @@ MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     healthy, components = component_health()
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "components": components},
@@ -34,7 +38,13 @@ def healthz(request):
     )
 
 
-def _upload_page(request, *, form=None, errors=(), status=200):
+def _upload_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    form: UploadForm | None = None,
+    errors: Sequence[str] = (),
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "form": form or UploadForm(),
         "errors": errors,
@@ -44,13 +54,15 @@ def _upload_page(request, *, form=None, errors=(), status=200):
     return render(request, "core/upload.html", context, status=status)
 
 
-def _upload_error(request, status, message, form=None):
+def _upload_error(
+    request: AuthenticatedHttpRequest, status: int, message: str, form: UploadForm | None = None
+) -> HttpResponse:
     if wants_json(request):
         return json_error(message, status=status)
     return _upload_page(request, form=form, errors=[message], status=status)
 
 
-def _too_large_message(file_name=None):
+def _too_large_message(file_name: str | None = None) -> str:
     limit = filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)
     if file_name:
         return (
@@ -64,7 +76,7 @@ def _too_large_message(file_name=None):
 @csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request):
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _upload_page(request)
     try:
@@ -79,13 +91,15 @@ def upload(request):
     return csrf_protect(_store_upload)(request, size_limit)
 
 
-def _store_upload(request, size_limit):
+def _store_upload(
+    request: AuthenticatedHttpRequest, size_limit: FileSizeLimitHandler
+) -> HttpResponse:
     # Reading request.FILES parses the body through the handlers set above.
     form = UploadForm(request.POST, request.FILES)
     if size_limit.too_large_file_name is not None:
         return _upload_error(request, 413, _too_large_message(size_limit.too_large_file_name))
     if not form.is_valid():
-        message = " ".join(error for errors in form.errors.values() for error in errors)
+        message = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return _upload_error(request, 400, message, form)
     folder = form.cleaned_data["folder"]
     try:
@@ -119,7 +133,7 @@ def _store_upload(request, size_limit):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def download(request):
+def download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if request.method == "GET":
         return _download_page(request)
     raw_folder = request.POST.get("folder_name", "")
@@ -140,11 +154,15 @@ def download(request):
         in_worker_threads(chunks) if isinstance(request, ASGIRequest) else chunks,
         content_type="application/zip",
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{folder}.zip")
+    # Never None for an attachment (only an inline response without a name has no header).
+    disposition = cast(str, content_disposition_header(True, f"{folder}.zip"))
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _download_page(request, *, errors=(), status=200):
+def _download_page(
+    request: AuthenticatedHttpRequest, *, errors: Sequence[str] = (), status: int = 200
+) -> HttpResponse:
     context = {"folders": folder_summaries(request.user), "errors": errors}
     return render(request, "core/download.html", context, status=status)

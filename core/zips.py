@@ -1,11 +1,14 @@
 """Folder zips written as they are sent: constant memory whatever the folder's size."""
 
 import logging
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
+
+from core.models import Document
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ COMPRESSED_CONTENT_TYPES = frozenset(
 DEFLATE_LEVEL = 1
 
 
-def is_compressed(document):
+def is_compressed(document: Document) -> bool:
     extension = PurePosixPath(document.original_name).suffix.lower().lstrip(".")
     content_type = document.content_type.lower()
     return (
@@ -40,9 +43,9 @@ def is_compressed(document):
     )
 
 
-def archive_names(documents):
+def archive_names(documents: Iterable[Document]) -> list[str]:
     """One distinct name in the archive per document: "a.txt", "a (2).txt", ..."""
-    taken = set()
+    taken: set[str] = set()
     names = []
     for document in documents:
         path = PurePosixPath(document.original_name)
@@ -55,12 +58,12 @@ def archive_names(documents):
     return names
 
 
-def _file_chunks(document):
+def _file_chunks(document: Document) -> Iterator[bytes]:
     with document.file.storage.open(document.file.name, "rb") as stored:
         yield from stored.chunks(settings.ZIP_DOWNLOAD_CHUNK_SIZE)
 
 
-def folder_zip_chunks(folder, documents):
+def folder_zip_chunks(folder: str, documents: Sequence[Document]) -> Iterator[bytes]:
     """The zip of `documents` as byte chunks; each file is read from storage as it is written.
 
     ZIP64 records appear when the sizes need them. A storage failure mid-way is logged and
@@ -81,19 +84,23 @@ def folder_zip_chunks(folder, documents):
         raise
 
 
-async def in_worker_threads(chunks):
+async def in_worker_threads(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
     """Serve a blocking iterator to an ASGI server one chunk at a time.
 
     Given a plain iterator, Django's ASGI handler reads all of it into a list before
     sending anything; this pulls one chunk per thread hop instead.
     """
     iterator = iter(chunks)
-    next_chunk = sync_to_async(next, thread_sensitive=False)
+    next_chunk = sync_to_async(_next_or_none, thread_sensitive=False)
     try:
-        while (chunk := await next_chunk(iterator, None)) is not None:
+        while (chunk := await next_chunk(iterator)) is not None:
             yield chunk
     finally:
         # A client that goes away mid-download closes this generator: close the files too.
         close = getattr(iterator, "close", None)
         if close is not None:
             await sync_to_async(close, thread_sensitive=False)()
+
+
+def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
+    return next(iterator, None)

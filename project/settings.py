@@ -72,6 +72,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
 WSGI_APPLICATION = "project.wsgi.application"
+# Where pages open their websocket: a path on the page's origin or a ws(s):// URL.
+WEBSOCKET_URL = env.str("WEBSOCKET_URL", default="/ws/task/")
 
 TEMPLATES = [
     {
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.websocket_url",
             ],
         },
     },

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from users.forms import CustomUserChangeForm, SignupForm
 from users.models import CustomUser, Task
@@ -43,8 +44,8 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     date_hierarchy = "created"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
         return False

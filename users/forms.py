@@ -15,7 +15,7 @@ class SignupForm(BaseUserCreationForm):
         model = CustomUser
         fields = ("email",)
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = CustomUser.objects.normalize_email(self.cleaned_data["email"])
         if CustomUser.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(

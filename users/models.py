@@ -31,10 +31,10 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="users_customuser_email_ci_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.email
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
 
@@ -88,9 +88,9 @@ class Task(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.public_id} ({self.status})"
 
     @property
-    def is_terminal(self):
+    def is_terminal(self) -> bool:
         return self.status in self.TERMINAL_STATUSES

@@ -1,15 +1,20 @@
 """The RQ worker class of `manage.py rqworker` (settings.RQ["WORKER_CLASS"])."""
 
 import os
+from resource import struct_rusage
+from typing import Any
 
 from django.conf import settings
 from rq import Worker
+from rq.job import Job
 
 from users.selectors import task_id_for_rq_job
 from users.services import fail_task
 
 
-def fail_task_of_killed_work_horse(job, retpid, ret_val, rusage):
+def fail_task_of_killed_work_horse(
+    job: Job, retpid: int, ret_val: int, rusage: struct_rusage
+) -> None:
     """RQ's work-horse-killed hook: the process running the job died (OOM killer, SIGKILL)."""
     task_id = task_id_for_rq_job(job.id)
     if task_id is None:
@@ -27,13 +32,13 @@ class TaskWorker(Worker):
     maintenance (which fails abandoned jobs through their on_failure callback) every
     RQ_MAINTENANCE_INTERVAL seconds instead of RQ's ten minutes."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_INTERVAL)
         kwargs.setdefault("job_monitoring_interval", settings.RQ_JOB_MONITORING_INTERVAL)
         kwargs.setdefault("work_horse_killed_handler", fail_task_of_killed_work_horse)
         super().__init__(*args, **kwargs)
 
     @property
-    def dequeue_timeout(self):
+    def dequeue_timeout(self) -> int:
         # An idle worker wakes up for each maintenance run instead of blocking for minutes.
         return max(1, min(super().dequeue_timeout, self.maintenance_interval))

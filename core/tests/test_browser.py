@@ -61,3 +61,18 @@ def test_a_file_over_the_limit_is_refused_in_the_page(page, live_daphne, user, p
     page.get_by_label("Files").set_input_files(too_large)
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("alert")).to_contain_text("“huge.bin” is larger than the limit")
+
+
+def test_the_servers_error_is_shown_in_the_page(page, live_daphne, user, password, tmp_path):
+    """A folder name that only the server refuses: the page shows the server's sentence from
+    the site's JSON error shape, and the form stays usable."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("garlic\n")
+
+    log_in(page, live_daphne, user.email, password)
+    page.get_by_label("Folder").fill("..")
+    page.get_by_label("Files").set_input_files(notes)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("alert")).to_have_text("“.” and “..” are not folder names.")
+    expect(page.get_by_label("Upload progress")).to_be_hidden()
+    expect(page.get_by_role("button", name="Upload")).to_be_enabled()

@@ -11,6 +11,13 @@ window.App = (() => {
     return field ? field.value : "";
   };
 
+  // The sentence to show for a failed answer: the server's own when its JSON `data` has
+  // one, else `fallback`, else the status.
+  const errorMessage = (status, data, fallback) => {
+    const serverError = data && typeof data.error === "string" ? data.error : "";
+    return serverError || fallback || `The server answered ${status}.`;
+  };
+
   // Read a JSON answer: {ok, status, data, error}. `error` is the server's sentence when
   // it sent one, else `fallback`; a network failure is status 0. Aborts are rethrown.
   const requestJSON = async (url, { method = "GET", body, signal, fallback } = {}) => {
@@ -29,14 +36,13 @@ window.App = (() => {
     } catch (error) {
       data = null;
     }
-    const serverError = data && typeof data.error === "string" ? data.error : "";
     return {
       ok: response.ok,
       status: response.status,
       data,
-      error: response.ok ? "" : serverError || fallback || `The server answered ${response.status}.`,
+      error: response.ok ? "" : errorMessage(response.status, data, fallback),
     };
   };
 
-  return Object.freeze({ csrfToken, requestJSON });
+  return Object.freeze({ csrfToken, errorMessage, requestJSON });
 })();

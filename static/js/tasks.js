@@ -1,129 +1,126 @@
-// Live task updates for logged-in users: one websocket per tab on /ws/task/,
-// toasts for finished and failed tasks on every page, live rows on /result/.
+// Live task updates for logged-in users: one websocket per tab, at the address the page
+// names in <meta name="websocket-url">; toasts for finished and failed tasks on every page;
+// live rows on the task list, each row naming its status URL in data-status-url.
 // Data only ever reaches the page through textContent and DOM properties.
-(function () {
-  "use strict";
+"use strict";
 
-  var TERMINAL = ["finished", "failed"];
-  var MAX_BACKOFF_MS = 30000;
-  var toasts = document.getElementById("task-toasts");
-  var table = document.getElementById("task-table");
-  var attempts = 0;
+(() => {
+  const TERMINAL = ["finished", "failed"];
+  const MAX_BACKOFF_MS = 30000;
+  // chat/consumers.py closes an anonymous socket with this code.
+  const CLOSE_UNAUTHENTICATED = 4401;
+  const toasts = document.getElementById("task-toasts");
+  const table = document.getElementById("task-table");
+  const socketAddress = document.querySelector('meta[name="websocket-url"]').content;
+  let attempts = 0;
 
-  function isTerminal(status) {
-    return TERMINAL.indexOf(status) !== -1;
-  }
+  const isTerminal = (status) => TERMINAL.includes(status);
 
-  function rowFor(taskId) {
-    if (!table) return null;
-    var rows = table.tBodies[0].rows;
-    for (var i = 0; i < rows.length; i++) {
-      if (rows[i].dataset.taskId === taskId) return rows[i];
-    }
-    return null;
-  }
+  const rows = () => (table ? Array.from(table.tBodies[0].rows) : []);
 
-  function field(row, name) {
-    return row.querySelector('[data-field="' + name + '"]');
-  }
+  const rowFor = (taskId) => rows().find((row) => row.dataset.taskId === taskId) || null;
 
-  function setTime(cell, when) {
-    var time = document.createElement("time");
+  const field = (row, name) => row.querySelector(`[data-field="${name}"]`);
+
+  const setTime = (cell, when) => {
+    const time = document.createElement("time");
     time.dateTime = when.toISOString();
     time.textContent = when.toLocaleString();
     cell.replaceChildren(time);
-  }
+  };
 
-  function updateRow(update) {
-    var row = rowFor(update.task_id);
+  const updateRow = (update) => {
+    const row = rowFor(update.task_id);
     if (!row) return;
-    var previous = row.dataset.status;
-    if (isTerminal(previous) && previous !== update.status) return;  // never go backwards
+    const previous = row.dataset.status;
+    if (isTerminal(previous) && previous !== update.status) return; // never go backwards
     row.dataset.status = update.status;
-    var status = field(row, "status");
+    const status = field(row, "status");
     status.textContent = update.status;
-    status.className = "task-status status-" + update.status;
-    var progress = field(row, "progress");
+    status.className = `task-status status-${update.status}`;
+    const progress = field(row, "progress");
     progress.value = update.progress;
-    progress.textContent = update.progress + "%";
-    field(row, "progress-text").textContent = update.progress + "%";
+    progress.textContent = `${update.progress}%`;
+    field(row, "progress-text").textContent = `${update.progress}%`;
     field(row, "message").textContent = update.message;
-    var now = new Date();
+    const now = new Date();
     if (update.status !== "queued" && !field(row, "started").querySelector("time")) {
       setTime(field(row, "started"), now);
     }
     if (isTerminal(update.status) && !field(row, "finished").querySelector("time")) {
       setTime(field(row, "finished"), now);
     }
-  }
+  };
 
-  function showToast(update) {
+  const showToast = (update) => {
     if (!toasts || !isTerminal(update.status)) return;
-    var toast = document.createElement("div");
-    toast.className = "toast toast-" + update.status;
-    var title = document.createElement("strong");
+    const toast = document.createElement("div");
+    toast.className = `toast toast-${update.status}`;
+    const title = document.createElement("strong");
     title.textContent = update.status === "finished" ? "Task finished" : "Task failed";
-    var text = document.createElement("span");
-    text.textContent = " " + update.message + " ";
-    var link = document.createElement("a");
-    link.href = "/result/";
+    const text = document.createElement("span");
+    text.textContent = ` ${update.message} `;
+    const link = document.createElement("a");
+    link.href = toasts.dataset.taskListUrl;
     link.textContent = "See your tasks";
-    var close = document.createElement("button");
+    const close = document.createElement("button");
     close.type = "button";
     close.className = "button-link toast-close";
     close.textContent = "Dismiss";
-    close.addEventListener("click", function () { toast.remove(); });
+    close.addEventListener("click", () => toast.remove());
     toast.append(title, text, link, close);
     toasts.append(toast);
-  }
+  };
 
-  function handle(update) {
+  const handle = (update) => {
     if (!update || update.type !== "task.update") return;
-    var row = rowFor(update.task_id);
-    var wasTerminal = row ? isTerminal(row.dataset.status) : false;
+    const row = rowFor(update.task_id);
+    const wasTerminal = row ? isTerminal(row.dataset.status) : false;
     updateRow(update);
     if (!wasTerminal) showToast(update);
-  }
+  };
 
   // Rows still moving may have missed updates while no socket was open: ask the server.
-  function catchUp() {
-    if (!table) return;
-    var rows = table.tBodies[0].rows;
-    for (var i = 0; i < rows.length; i++) {
-      if (isTerminal(rows[i].dataset.status)) continue;
-      fetch("/result/" + encodeURIComponent(rows[i].dataset.taskId) + "/", {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(handle)
-        .catch(function () {});
+  const catchUp = () => {
+    for (const row of rows()) {
+      if (isTerminal(row.dataset.status)) continue;
+      App.requestJSON(row.dataset.statusUrl).then((answer) => {
+        if (answer.ok) handle(answer.data);
+      });
     }
-  }
+  };
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/task/");
-    socket.addEventListener("open", function () {
+  // A ws:// or wss:// address is used as it is; a path is on the page's own host, over
+  // wss:// when the page came over https.
+  const socketUrl = () => {
+    const url = new URL(socketAddress, window.location.href);
+    if (url.protocol === "https:") url.protocol = "wss:";
+    if (url.protocol === "http:") url.protocol = "ws:";
+    return url.href;
+  };
+
+  const connect = () => {
+    const socket = new WebSocket(socketUrl());
+    socket.addEventListener("open", () => {
       attempts = 0;
       catchUp();
       document.body.dataset.taskSocket = "open";
     });
-    socket.addEventListener("message", function (event) {
+    socket.addEventListener("message", (event) => {
       try {
         handle(JSON.parse(event.data));
       } catch (error) {
         // A malformed message is dropped; the next one or the catch-up fixes the page.
       }
     });
-    socket.addEventListener("close", function (event) {
+    socket.addEventListener("close", (event) => {
       document.body.dataset.taskSocket = "closed";
-      if (event.code === 4401) return;  // logged out: reconnecting would not help
-      var delay = Math.min(MAX_BACKOFF_MS, 500 * Math.pow(2, attempts));
+      if (event.code === CLOSE_UNAUTHENTICATED) return; // logged out: reconnecting would not help
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
       attempts += 1;
       window.setTimeout(connect, delay * (0.5 + Math.random() / 2));
     });
-  }
+  };
 
   connect();
 })();

@@ -3,6 +3,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from users.models import Task
+from users.services import create_task
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -33,3 +36,64 @@ def test_sign_up_log_out_and_log_in_again(page, live_daphne):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(navigation).to_contain_text(email)
+
+
+def logged_in_page(page, client, user, live_daphne):
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_daphne}]
+    )
+    return page
+
+
+def test_a_row_catches_up_from_its_status_url_when_the_socket_reconnects(
+    page, client, user, live_daphne
+):
+    """The task finishes while the tab has no socket, so no update reaches it: on
+    reconnect, tasks.js reads the row's status URL and brings the row and a toast."""
+    task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+    logged_in_page(page, client, user, live_daphne)
+    socket_urls = []
+
+    def drop_the_first_connection(socket):
+        socket_urls.append(socket.url)
+        if len(socket_urls) > 1:
+            socket.connect_to_server()
+            return
+        Task.objects.filter(pk=task.pk).update(
+            status=Task.Status.FINISHED, progress=100, message="Done quietly."
+        )
+        socket.close()
+
+    page.route_web_socket(re.compile(r"/ws/task/$"), drop_the_first_connection)
+    page.goto(f"{live_daphne}/result/")
+    row = page.locator(f'#task-table tr[data-task-id="{task.public_id}"]')
+    expect(row.locator('[data-field="status"]')).to_have_text("finished")
+    expect(row.locator('[data-field="progress-text"]')).to_have_text("100%")
+    expect(row.locator('[data-field="message"]')).to_have_text("Done quietly.")
+    toast = page.locator("#task-toasts .toast")
+    expect(toast).to_contain_text("Task finished")
+    expect(toast.get_by_role("link", name="See your tasks")).to_have_attribute("href", "/result/")
+    # The meta names a path: the socket goes to the page's own host.
+    assert socket_urls[0] == f"{live_daphne.replace('http://', 'ws://')}/ws/task/"
+    expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
+
+
+def test_an_absolute_websocket_url_is_used_as_it_is(page, client, user, live_daphne):
+    """WEBSOCKET_URL may name another host (a separate websocket tier): the page opens it
+    there rather than on its own origin."""
+    elsewhere = f"{live_daphne.replace('http://127.0.0.1', 'ws://localhost')}/ws/task/"
+    logged_in_page(page, client, user, live_daphne)
+
+    def as_if_configured_elsewhere(route):
+        rendered = route.fetch()
+        html = rendered.text()
+        assert '<meta name="websocket-url" content="/ws/task/">' in html
+        route.fulfill(
+            response=rendered, body=html.replace('content="/ws/task/"', f'content="{elsewhere}"')
+        )
+
+    page.route(f"{live_daphne}/", as_if_configured_elsewhere)
+    with page.expect_websocket() as socket_info:
+        page.goto(f"{live_daphne}/")
+    assert socket_info.value.url == elsewhere

@@ -108,6 +108,16 @@ def test_the_result_page_lists_own_tasks_newest_first(alice_client, user, make_u
     assert 'aria-live="polite"' in text and "js/tasks.js" in text
 
 
+def test_the_result_page_gives_tasks_js_its_urls(alice_client, user):
+    """tasks.js copies no URL: each row names its status URL, the toasts their link."""
+    task = Task.objects.create(owner=user, kind=CRUD, rq_job_id="1")
+    text = alice_client.get(reverse("task_list")).text
+    status_url = reverse("task_detail", args=[task.public_id])
+    assert f'data-status-url="{status_url}"' in text
+    assert alice_client.get(status_url).json()["task_id"] == str(task.public_id)
+    assert f'data-task-list-url="{reverse("task_list")}"' in text
+
+
 def test_the_result_page_is_paginated(alice_client, user):
     Task.objects.bulk_create(
         Task(owner=user, kind=CRUD, rq_job_id=str(n), status="finished") for n in range(25)

@@ -1,7 +1,9 @@
-// Upload without a page reload: XMLHttpRequest reports upload progress, the server
-// answers JSON. Without JavaScript the form posts normally and the page reloads.
-(function () {
-  "use strict";
+// Upload without a page reload: XMLHttpRequest reports upload progress (fetch cannot), the
+// server answers JSON in the site's shape (static/js/app.js). Without JavaScript the form
+// posts normally and the page reloads.
+"use strict";
+
+(() => {
   const form = document.getElementById("upload-form");
   if (!form) return;
   const fileInput = document.getElementById("id_file");
@@ -13,29 +15,29 @@
   const button = document.getElementById("upload-button");
   const maxFileSize = Number(form.dataset.maxFileSize);
 
-  function showError(message) {
+  const showError = (message) => {
     const paragraph = document.createElement("p");
     paragraph.textContent = message;
     errors.replaceChildren(paragraph);
     errors.hidden = false;
     status.textContent = "";
-  }
+  };
 
-  function clearError() {
+  const clearError = () => {
     errors.replaceChildren();
     errors.hidden = true;
-  }
+  };
 
-  function rememberFolder(folder) {
+  const rememberFolder = (folder) => {
     const known = Array.from(folderChoices.options).some((option) => option.value === folder);
     if (!known) {
       const option = document.createElement("option");
       option.value = folder;
       folderChoices.appendChild(option);
     }
-  }
+  };
 
-  function finish(request) {
+  const finish = (request) => {
     button.disabled = false;
     let answer = null;
     try {
@@ -52,10 +54,11 @@
       return;
     }
     progressRow.hidden = true;
-    showError(answer && answer.error ? answer.error : `The upload failed (HTTP ${request.status}).`);
-  }
+    const fallback = `The upload failed (HTTP ${request.status}).`;
+    showError(App.errorMessage(request.status, answer, fallback));
+  };
 
-  form.addEventListener("submit", function (event) {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearError();
     const tooLarge = Array.from(fileInput.files).find((file) => file.size > maxFileSize);
@@ -67,21 +70,19 @@
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.setRequestHeader("Accept", "application/json");
-    request.setRequestHeader("X-CSRFToken", form.elements.csrfmiddlewaretoken.value);
-    request.upload.addEventListener("progress", function (progressEvent) {
+    request.setRequestHeader("X-CSRFToken", App.csrfToken());
+    request.upload.addEventListener("progress", (progressEvent) => {
       if (!progressEvent.lengthComputable) return;
       const percent = Math.round((progressEvent.loaded / progressEvent.total) * 100);
       progress.value = percent;
       progress.textContent = `${percent}%`;
       status.textContent = `Uploading… ${percent}%`;
     });
-    request.upload.addEventListener("load", function () {
+    request.upload.addEventListener("load", () => {
       status.textContent = "Storing the files…";
     });
-    request.addEventListener("load", function () {
-      finish(request);
-    });
-    request.addEventListener("error", function () {
+    request.addEventListener("load", () => finish(request));
+    request.addEventListener("error", () => {
       button.disabled = false;
       progressRow.hidden = true;
       showError("The upload did not reach the server. Check your connection and try again.");

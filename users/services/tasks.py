@@ -1,12 +1,14 @@
-"""Writes to accounts and tasks."""
+"""Writes of tasks: the state machine (queued -> running -> finished | failed) and the live
+updates each transition publishes to its owner's websockets."""
 
 import logging
-import secrets
 import time
+from typing import Any
+from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth import login
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -16,48 +18,27 @@ from users.selectors import active_task, task_update_message, task_updates_group
 
 logger = logging.getLogger(__name__)
 
-DEMO_EMAIL = "demo@example.com"
-
-
-@transaction.atomic
-def signup_user(*, request, form):
-    """Create the account from a valid signup form and log the new user in."""
-    user = form.save()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return user
-
-
-def ensure_demo_account(*, password=None):
-    """Create the local demo account (staff, so it reaches the admin and RQ dashboard) once.
-
-    Returns (user, password) where password is the new one, or None when the
-    account already existed and kept its password.
-    """
-    user = CustomUser.objects.filter(email=DEMO_EMAIL).first()
-    if user is not None:
-        return user, None
-    password = password or secrets.token_urlsafe(12)
-    user = CustomUser.objects.create_superuser(DEMO_EMAIL, password)
-    return user, password
+# A task's public id, as a UUID or its text (RQ job arguments carry text).
+TaskId = UUID | str
 
 
 class TaskAlreadyActive(Exception):
     """Another task of the same kind is queued or running."""
 
-    def __init__(self, task):
+    def __init__(self, task: Task) -> None:
         self.task = task
         super().__init__(f"Task {task.public_id} is already {task.status}.")
 
 
 # Statuses only move forward: each target lists the statuses it may come from.
-ALLOWED_PREVIOUS = {
+ALLOWED_PREVIOUS: dict[str, tuple[str, ...]] = {
     Task.Status.RUNNING: (Task.Status.QUEUED,),
     Task.Status.FINISHED: (Task.Status.RUNNING,),
     Task.Status.FAILED: (Task.Status.QUEUED, Task.Status.RUNNING),
 }
 
 
-def create_task(*, owner, kind, message=""):
+def create_task(*, owner: CustomUser, kind: str, message: str = "") -> Task:
     """Create a queued task; raises TaskAlreadyActive when one of its kind is queued or running."""
     task = Task(owner=owner, kind=kind, message=message)
     task.rq_job_id = str(task.public_id)
@@ -72,7 +53,7 @@ def create_task(*, owner, kind, message=""):
     return task
 
 
-def _move_task(public_id, status, **fields):
+def _move_task(public_id: TaskId, status: str, **fields: Any) -> Task | None:
     """Conditional UPDATE so that a late or repeated transition can never go backwards.
 
     Returns the updated task, or None when the task was not in an allowed previous status.
@@ -87,13 +68,13 @@ def _move_task(public_id, status, **fields):
     return task
 
 
-def start_task(public_id, *, message):
+def start_task(public_id: TaskId, *, message: str) -> Task | None:
     return _move_task(
         public_id, Task.Status.RUNNING, progress=0, message=message, started=timezone.now()
     )
 
 
-def finish_task(public_id, *, result, message):
+def finish_task(public_id: TaskId, *, result: dict[str, Any], message: str) -> Task | None:
     return _move_task(
         public_id,
         Task.Status.FINISHED,
@@ -104,7 +85,7 @@ def finish_task(public_id, *, result, message):
     )
 
 
-def fail_task(public_id, *, message, error=""):
+def fail_task(public_id: TaskId, *, message: str, error: str = "") -> Task | None:
     return _move_task(
         public_id,
         Task.Status.FAILED,
@@ -114,7 +95,7 @@ def fail_task(public_id, *, message, error=""):
     )
 
 
-def report_task_progress(public_id, *, progress, message):
+def report_task_progress(public_id: TaskId, *, progress: float, message: str) -> bool:
     """Record the progress of a running task; False when it is no longer running."""
     progress = max(0, min(100, int(progress)))
     updated = Task.objects.filter(public_id=public_id, status=Task.Status.RUNNING).update(
@@ -125,14 +106,17 @@ def report_task_progress(public_id, *, progress, message):
     return bool(updated)
 
 
-def publish_task_update(task):
+def publish_task_update(task: Task) -> None:
     """Send the task's state to every open websocket of its owner.
 
     The database row stays the source of truth (pages catch up from it), so a
     channel layer that is down is logged, not raised.
     """
+    channel_layer = get_channel_layer()
+    if channel_layer is None:
+        raise ImproperlyConfigured("CHANNEL_LAYERS has no default layer to publish task updates.")
     try:
-        async_to_sync(get_channel_layer().group_send)(
+        async_to_sync(channel_layer.group_send)(
             task_updates_group(task.owner_id), task_update_message(task)
         )
     except (RedisError, OSError):
@@ -147,12 +131,12 @@ class ThrottledProgress:
     terminal state is always sent by finish_task or fail_task.
     """
 
-    def __init__(self, public_id, *, interval=0.1):
+    def __init__(self, public_id: TaskId, *, interval: float = 0.1) -> None:
         self.public_id = public_id
         self.interval = interval
-        self.last_sent = None
+        self.last_sent: float | None = None
 
-    def __call__(self, progress, message):
+    def __call__(self, progress: float, message: str) -> None:
         now = time.monotonic()
         if self.last_sent is not None and now - self.last_sent < self.interval:
             return
