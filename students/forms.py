@@ -1,6 +1,6 @@
 from django import forms
 
-from students.services import DEFAULT_COUNT, MAX_COUNT, MIN_COUNT
+from students.crud_cycle import DEFAULT_COUNT, MAX_COUNT, MIN_COUNT
 
 
 class CrudJobForm(forms.Form):
