@@ -23,7 +23,6 @@ The package, in the shape of Wagtail's search backends:
 """
 
 from students.search.api import (
-    MAX_QUERY_LENGTH,
     MIN_QUERY_LENGTH,
     SearchAnswer,
     delete_index,
@@ -44,7 +43,6 @@ from students.search.rebuilder import generation_index, rebuild_index
 
 __all__ = [
     "ENGINE_ERRORS",
-    "MAX_QUERY_LENGTH",
     "MAX_RESULTS",
     "MIN_QUERY_LENGTH",
     "SearchAnswer",

@@ -11,7 +11,6 @@ from students.search.backends.base import BULK_CHUNK_SIZE, MAX_RESULTS, StudentR
 
 # Shorter queries (once trimmed) answer nothing: too many students start with one letter.
 MIN_QUERY_LENGTH = 2
-MAX_QUERY_LENGTH = 100
 
 
 class SearchAnswer(NamedTuple):
