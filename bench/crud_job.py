@@ -32,9 +32,9 @@ def naive_cycle(count):
 
     Its index calls happen inside its create and update phases.
     """
+    from students.fakes import FakeStudents
     from students.models import Student
     from students.search import index_students, refresh_index, remove_students
-    from students.services import FakeStudents
 
     timings = {}
     previous_ids = list(Student.objects.values_list("id", flat=True))

@@ -98,9 +98,9 @@ def main():
     from elasticsearch import Elasticsearch
 
     from devtools.elasticsearch_server import start_elasticsearch_server
+    from students.fakes import FakeStudents
     from students.models import Student
     from students.search import index_students, refresh_index
-    from students.services import FakeStudents
     from users.models import CustomUser
 
     setup_test_environment()

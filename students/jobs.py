@@ -17,8 +17,8 @@ from rq import get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
+from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
 from students.search import ENGINE_ERRORS
-from students.services import drop_interrupted_connection, run_crud_cycle
 from users.services import ThrottledProgress, fail_task, finish_task, start_task
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ def run_crud_job(task_id, count):
     # RQ's timeout is a signal, and one that lands in a finalizer or weakref callback is
     # swallowed there: the cycle also checks the time limit itself between batches.
     job = get_current_job()
-    deadline = time.monotonic() + job.timeout if job is not None and job.timeout > 0 else None
+    timeout = job.timeout if job is not None else None
+    deadline = time.monotonic() + timeout if timeout is not None and timeout > 0 else None
     result = run_crud_cycle(count, on_progress=progress, deadline=deadline)
     finish_task(
         task_id,

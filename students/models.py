@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models, transaction
 
 from students.text import search_tokens
@@ -24,7 +26,7 @@ class StudentQuerySet(models.QuerySet):
             fields = [*fields, "search_terms"]
         return super().bulk_update(objs, fields, batch_size=batch_size)
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         if not SEARCHED_FIELDS.intersection(kwargs):
             return super().update(**kwargs)
         # The new values may come from expressions: read them back and fold them in Python.
@@ -73,5 +75,5 @@ class Student(models.Model):
             kwargs["update_fields"] = {*update_fields, "search_terms"}
         super().save(**kwargs)
 
-    def folded_terms(self):
+    def folded_terms(self) -> str:
         return " ".join(search_tokens(f"{self.first_name} {self.last_name} {self.email}"))

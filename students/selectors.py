@@ -1,6 +1,6 @@
 """Reads of the student directory."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 
 from students.models import Student
 
@@ -13,7 +13,7 @@ SORT_ORDERS = {
 DEFAULT_SORT = "name"
 
 
-def student_page(*, sort=DEFAULT_SORT, page_number=1):
+def student_page(*, sort: str = DEFAULT_SORT, page_number: int | str | None = 1) -> Page[Student]:
     """One page of the directory; an unknown sort is a ValueError, a bad page number the nearest."""
     if sort not in SORT_ORDERS:
         # The message never repeats the input: it ends up on an error page.

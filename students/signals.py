@@ -1,10 +1,10 @@
 """Autosync of the search index on every save and delete of a student.
 
-django-elasticsearch-dsl's real-time processor, with three differences: it does nothing while
-`ELASTICSEARCH_URL` is unset (the database backend needs no help, and the app must not
-reach for an engine it was not given), nor inside `students.search.autosync_suspended()`
-(bulk writers index in bulk themselves), and an engine that does not answer is logged
-instead of failing the write: the database is the source of truth and
+django-elasticsearch-dsl's real-time processor, with three differences: it does nothing unless
+the backend in use needs each write sent (the database backend needs no help, and the app must
+not reach for an engine it was not given), nor inside `students.search.autosync_suspended()`
+(bulk writers index in bulk themselves; see students.search.autosync), and an engine that does
+not answer is logged instead of failing the write: the database is the source of truth and
 `manage.py search_index --rebuild` catches the index up.
 """
 
@@ -12,6 +12,8 @@ import logging
 
 from django_elasticsearch_dsl.registries import registry
 from django_elasticsearch_dsl.signals import RealTimeSignalProcessor
+
+from students.search import ENGINE_ERRORS, autosync_enabled, ensure_index
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +37,10 @@ class SearchSignalProcessor(RealTimeSignalProcessor):
 
     @staticmethod
     def _indexed(model):
-        from students.search import autosync_enabled
-
         return model in registry.get_models() and autosync_enabled()
 
     @staticmethod
     def _guarded(what, instance, handler, *args, **kwargs):
-        from students.search import ENGINE_ERRORS, ensure_index
-
         try:
             ensure_index()
             handler(*args, **kwargs)

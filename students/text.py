@@ -8,7 +8,7 @@ TOKEN = re.compile(r"[^\W_]+")
 MAX_QUERY_TOKENS = 8
 
 
-def fold(text):
+def fold(text: str) -> str:
     """Lower case and without accents ("Işık Şeker" -> "isik seker").
 
     Accents are what Unicode decomposes away (NFKD, then no combining marks), plus the
@@ -22,5 +22,5 @@ def fold(text):
     return text.replace("ı", "i").lower()
 
 
-def search_tokens(text):
+def search_tokens(text: str) -> list[str]:
     return TOKEN.findall(fold(text))

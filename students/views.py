@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,49 +14,50 @@ from core.http import (
     json_only,
     wants_json,
 )
-from students.forms import CrudJobForm
-from students.search import MAX_QUERY_LENGTH, SearchUnavailable, search_students
+from students.forms import CrudJobForm, StudentSearchForm
+from students.search import SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
 from students.services import start_crud_job
 from users.models import Task
 from users.services import TaskAlreadyActive
 
-QUERY_TOO_LONG = f"The search text is limited to {MAX_QUERY_LENGTH} characters."
-
 
 @login_required
 @require_GET
-def student_list(request):
+def student_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", DEFAULT_SORT)
     try:
         page = student_page(sort=sort, page_number=request.GET.get("page"))
     except ValueError as exc:
         return error_response(request, str(exc), status=400)
-    query = request.GET.get("q", "")
-    search = {"query": query, "answer": None, "error": ""}
-    if len(query) > MAX_QUERY_LENGTH:
-        search["error"] = QUERY_TOO_LONG
-    elif query:
+    form = StudentSearchForm(request.GET)
+    search: dict[str, Any] = {"query": "", "answer": None, "error": ""}
+    if not form.is_valid():
+        search["error"] = form.errors["q"][0]
+    elif query := form.cleaned_data["q"]:
+        search["query"] = query
         try:
             search["answer"] = search_students(query)
         except SearchUnavailable:
             search["error"] = SearchUnavailable.user_message
-    context = {"page": page, "sort": sort, "search": search}
+    context = {"page": page, "sort": sort, "form": form, "search": search}
     return render(request, "students/student_list.html", context)
 
 
 @json_only
 @require_GET
-def student_search(request, query=None):
+def student_search(request: HttpRequest, query: str | None = None) -> HttpResponse:
     """The spec's search JSON; anonymous callers get a 401 JSON error rather than a redirect.
     An engine that does not answer raises SearchUnavailable: a 503 (core.middleware)."""
     if not request.user.is_authenticated:
         return json_error("Log in to search students.", status=401)
     if query is None:
         query = request.GET.get("q", "")
-    if len(query) > MAX_QUERY_LENGTH:
-        return json_error(QUERY_TOO_LONG, status=400)
-    answer = search_students(query)
+    form = StudentSearchForm({"q": query})
+    if not form.is_valid():
+        message = str(form.errors["q"][0])
+        return json_error(message, status=400, errors=form.errors.get_json_data())
+    answer = search_students(form.cleaned_data["q"])
     return JsonResponse(
         {
             "query": query,
@@ -68,7 +71,7 @@ def student_search(request, query=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def crud_job(request):
+def crud_job(request: HttpRequest) -> HttpResponse:
     """GET: explain the CRUD job; POST `count`: start it (202 JSON or redirect to /result/)."""
     if request.method == "GET":
         return render(request, "students/crud_job.html", {"form": CrudJobForm()})

@@ -8,10 +8,11 @@ from django.test import override_settings
 from rq import Callback, SimpleWorker
 from rq.timeouts import JobTimeoutException
 
+from students.crud_cycle import run_crud_cycle
+from students.fakes import FakeStudents
 from students.jobs import on_crud_job_failure, run_crud_job
 from students.models import Student
 from students.search import index_students, refresh_index, search_students
-from students.services import FakeStudents, run_crud_cycle
 from users.models import Task
 from users.services import create_task
 

@@ -98,6 +98,10 @@ def test_student_page_lists_fifty_a_page_sorted_by_name(logged_in):
     content = response.content.decode()
     assert 'href="/students/"' in content and "Students</a>" in content
     assert 'src="/static/students/search.js"' in content
+    # search.js reads the limits and the URL from the form, not from copies of its own.
+    assert 'data-search-url="/students/search/"' in content
+    assert 'data-min-length="2" data-max-length="100"' in content
+    assert 'maxlength="100"' in content
     assert 'aria-live="polite"' in content
 
     last = logged_in.get("/students/", {"sort": "-name", "page": 3}).context["page"]

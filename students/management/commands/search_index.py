@@ -1,8 +1,19 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_elasticsearch_dsl.management.commands.search_index import Command as SearchIndexCommand
 
-from students.search import delete_index, ensure_index, index_alias, rebuild_index
+from students.search import (
+    delete_index,
+    ensure_index,
+    get_search_backend,
+    index_alias,
+    rebuild_index,
+)
+from students.search.backends.elasticsearch import ElasticsearchBackend
+
+
+def on_elasticsearch():
+    """True when search runs on Elasticsearch (whose client is then the "default" connection)."""
+    return isinstance(get_search_backend(), ElasticsearchBackend)
 
 
 class Command(SearchIndexCommand):
@@ -12,18 +23,18 @@ class Command(SearchIndexCommand):
     --create creates both when missing, --delete drops both, --rebuild fills a fresh
     index from the database and switches the alias to it (searches keep answering from
     the previous index meanwhile), --populate writes through the alias. The parent's
-    --use-alias options are therefore implied. Without ELASTICSEARCH_URL it says why.
+    --use-alias options are therefore implied. On the database backend it says why not.
     """
 
     def __init__(self, *args, **kwargs):
-        if settings.ELASTICSEARCH_URL:
+        if on_elasticsearch():
             super().__init__(*args, **kwargs)
         else:
             # The parent opens its Elasticsearch connection here; without an engine there is none.
             BaseCommand.__init__(self, *args, **kwargs)
 
     def handle(self, *args, **options):
-        if not settings.ELASTICSEARCH_URL:
+        if not on_elasticsearch():
             raise CommandError(
                 "ELASTICSEARCH_URL is not set: search runs on the database backend, "
                 "which keeps its own index; there is no Elasticsearch index to manage."

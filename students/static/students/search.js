@@ -1,39 +1,40 @@
 // Search-as-you-type on /students/: debounced, stale requests aborted, only the latest
-// answer shown, rows built from DOM nodes (never innerHTML with data).
-(function () {
-  "use strict";
+// answer shown, rows built from DOM nodes (never innerHTML with data). The limits and the
+// search URL come from the form's data- attributes (students.forms.StudentSearchForm);
+// requests go through App.requestJSON (static/js/app.js).
+"use strict";
 
-  const MIN_LENGTH = 2;
-  const MAX_LENGTH = 100;
+(() => {
   const DEBOUNCE_MS = 200;
+  const UNAVAILABLE = "Search is unavailable right now.";
 
   const form = document.getElementById("student-search-form");
-  if (!form) {
-    return;
-  }
+  if (!form) return;
   const input = document.getElementById("student-search");
   const status = document.getElementById("search-status");
   const table = document.getElementById("search-results");
   const tbody = table.querySelector("tbody");
-  const searchUrl = form.dataset.searchUrl;
+  const { searchUrl } = form.dataset;
+  const minLength = Number(form.dataset.minLength);
+  const maxLength = Number(form.dataset.maxLength);
 
   let timer = null;
   let controller = null;
   let latestRequest = 0;
 
-  function say(message, state) {
+  const say = (message, state) => {
     status.textContent = message;
     status.dataset.state = state;
-  }
+  };
 
-  function cell(value) {
+  const cell = (value) => {
     const td = document.createElement("td");
     td.textContent = value;
     return td;
-  }
+  };
 
-  function show(results) {
-    const rows = results.map(function (student) {
+  const show = (results) => {
+    const rows = results.map((student) => {
       const tr = document.createElement("tr");
       tr.append(
         cell(student.last_name),
@@ -45,72 +46,60 @@
     });
     tbody.replaceChildren(...rows);
     table.hidden = rows.length === 0;
-  }
+  };
 
-  async function search(query) {
-    if (controller) {
-      controller.abort();
-    }
+  const fail = (message) => {
+    show([]);
+    say(message, "error");
+  };
+
+  const search = async (query) => {
+    if (controller) controller.abort();
     const request = ++latestRequest;
-    if (query.length < MIN_LENGTH) {
+    if (query.length < minLength) {
       show([]);
-      say("Type at least 2 characters to search.", "idle");
+      say(`Type at least ${minLength} characters to search.`, "idle");
       return;
     }
-    if (query.length > MAX_LENGTH) {
-      show([]);
-      say("The search text is limited to 100 characters.", "error");
+    if (query.length > maxLength) {
+      fail(`The search text is limited to ${maxLength} characters.`);
       return;
     }
     controller = new AbortController();
     say("Searching…", "busy");
-    let response;
-    let body;
+    let answer;
     try {
-      response = await fetch(searchUrl + "?q=" + encodeURIComponent(query), {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
+      answer = await App.requestJSON(`${searchUrl}?q=${encodeURIComponent(query)}`, {
         signal: controller.signal,
+        fallback: "This search cannot be run.",
       });
-      body = await response.json();
     } catch (error) {
-      if (error.name === "AbortError" || request !== latestRequest) {
-        return;
-      }
-      show([]);
-      say("Search is unavailable right now.", "error");
-      return;
+      return; // aborted: a newer keystroke's request took over
     }
-    if (request !== latestRequest) {
-      return;
-    }
-    if (response.status === 401) {
-      show([]);
-      say("Your session has ended: log in again to search.", "error");
-    } else if (response.status === 503 || response.status >= 500) {
-      show([]);
-      say("Search is unavailable right now.", "error");
-    } else if (!response.ok) {
-      show([]);
-      say(body.error || "This search cannot be run.", "error");
+    if (request !== latestRequest) return;
+    const body = answer.data;
+    if (answer.status === 401) {
+      fail("Your session has ended: log in again to search.");
+    } else if (answer.status === 0 || answer.status >= 500 || (answer.ok && !body)) {
+      fail(UNAVAILABLE);
+    } else if (!answer.ok) {
+      fail(answer.error);
     } else if (body.count === 0) {
       show([]);
-      say("No student matches “" + query + "”.", "empty");
+      say(`No student matches “${query}”.`, "empty");
     } else {
       show(body.results);
       const noun = body.count === 1 ? "student" : "students";
-      say(body.count + " " + noun + " found in " + body.took_ms + " ms", "results");
+      say(`${body.count} ${noun} found in ${body.took_ms} ms`, "results");
     }
-  }
+  };
 
-  input.addEventListener("input", function () {
+  input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(function () {
-      search(input.value.trim());
-    }, DEBOUNCE_MS);
+    timer = setTimeout(() => search(input.value.trim()), DEBOUNCE_MS);
   });
 
-  form.addEventListener("submit", function (event) {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(timer);
     search(input.value.trim());

@@ -4,10 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from students.demo import load_demo_students
 from students.documents import StudentDocument
 from students.models import Student
 from students.search import (
-    _client,
     autosync_suspended,
     delete_index,
     index_alias,
@@ -18,8 +18,8 @@ from students.search import (
     student_source,
     sync_index_when_missing,
 )
-from students.services import load_demo_students
 from students.tests.factories import make_students
+from students.tests.search.engine import engine
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_demo_students_are_loaded_once_and_searchable(search_backend):
     assert load_demo_students(count=30) == 30
     assert load_demo_students(count=30) == 0
     assert Student.objects.count() == 30
-    someone = Student.objects.first()
+    someone = Student.objects.earliest("id")
     assert someone.pk in found(someone.last_name)
 
 
@@ -131,7 +131,7 @@ def test_the_bulk_documents_are_what_the_document_class_prepares():
 def test_remove_students_finds_documents_not_yet_refreshed(elasticsearch):
     ids = make_students()
     refresh_index()
-    _client().indices.put_settings(
+    engine().indices.put_settings(
         index=index_alias(), settings={"index": {"refresh_interval": "-1"}}
     )
     with autosync_suspended():

@@ -4,34 +4,35 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from students import search
+from students.crud_cycle import run_crud_cycle
+from students.fakes import FakeStudents
 from students.models import Student
 from students.search import (
-    _client,
     delete_index,
     ensure_index,
     generation_index,
     index_alias,
     index_students,
+    rebuilder,
     refresh_index,
     search_students,
     sync_index_when_missing,
 )
-from students.services import FakeStudents, run_crud_cycle
 from students.tests.factories import make_students
+from students.tests.search.engine import engine
 
 pytestmark = pytest.mark.django_db
 
 
 def serving():
     """The concrete indices behind the alias."""
-    return sorted(_client().indices.get_alias(name=index_alias()))
+    return sorted(engine().indices.get_alias(name=index_alias()))
 
 
 def student_indices():
     """Every concrete index of ours: the one in service and any unfinished one."""
     alias = index_alias()
-    return sorted(_client().indices.get_alias(index=[alias, f"{alias}-*"], ignore_unavailable=True))
+    return sorted(engine().indices.get_alias(index=[alias, f"{alias}-*"], ignore_unavailable=True))
 
 
 def found(query):
@@ -39,7 +40,7 @@ def found(query):
 
 
 def stored_in(index, student_id):
-    return _client().exists(index=index, id=student_id).body
+    return engine().exists(index=index, id=student_id).body
 
 
 def old_generation(size=20):
@@ -82,10 +83,10 @@ def test_autosync_writes_land_in_the_aliased_index(elasticsearch):
     student = Student.objects.create(
         first_name="Grace", last_name="Hopper", email="g@x.org", age=85
     )
-    assert _client().get(index=concrete, id=student.pk)["_source"]["age"] == 85
+    assert engine().get(index=concrete, id=str(student.pk))["_source"]["age"] == 85
     student.age = 86
     student.save()
-    assert _client().get(index=concrete, id=student.pk)["_source"]["age"] == 86
+    assert engine().get(index=concrete, id=str(student.pk))["_source"]["age"] == 86
     pk = student.pk
     student.delete()
     assert not stored_in(concrete, pk)
@@ -100,12 +101,12 @@ def test_the_job_switches_the_alias_and_drops_the_old_index(elasticsearch):
     [after] = serving()
     assert after != before
     assert student_indices() == [after]  # the previous index is gone, nothing unfinished left
-    assert _client().count(index=after)["count"] == 50
+    assert engine().count(index=after)["count"] == 50
     assert result["deleted"] == len(old)
-    own = _client().indices.get_settings(index=after)[after]["settings"]["index"]
+    own = engine().indices.get_settings(index=after)[after]["settings"]["index"]
     assert "refresh_interval" not in own  # the filling settings are gone again
     assert own["number_of_replicas"] == "0"  # ELASTICSEARCH_INDEX_REPLICAS
-    newcomer = Student.objects.order_by("id").first()
+    newcomer = Student.objects.earliest("id")
     assert newcomer.id in found(newcomer.email.split("@")[0])
     assert not found(old[0].email.split("@")[0]) & {s.id for s in old}
 
@@ -151,8 +152,8 @@ def test_a_failed_commit_after_the_switch_moves_the_alias_back(elasticsearch):
 def test_an_unfinished_index_of_a_killed_job_is_dropped_by_the_next(elasticsearch, monkeypatch):
     old_generation(5)
     orphan = f"{index_alias()}-20200101000000-deadbeef"
-    _client().indices.create(index=orphan)
-    monkeypatch.setattr(search, "UNFINISHED_INDEX_AGE_SECONDS", 0)  # as if it were old
+    engine().indices.create(index=orphan)
+    monkeypatch.setattr(rebuilder, "UNFINISHED_INDEX_AGE_SECONDS", 0)  # as if it were old
     run_crud_cycle(10)
     assert student_indices() == serving()
     assert orphan not in serving()
@@ -161,14 +162,14 @@ def test_an_unfinished_index_of_a_killed_job_is_dropped_by_the_next(elasticsearc
 def test_a_young_unaliased_index_may_still_be_filling_and_is_kept(elasticsearch):
     old_generation(5)
     filling = f"{index_alias()}-20200101000000-stillrun"  # e.g. a rebuild running beside
-    _client().indices.create(index=filling)
+    engine().indices.create(index=filling)
     run_crud_cycle(10)
     assert student_indices() == sorted([filling, *serving()])
 
 
 def test_students_saved_during_the_job_are_replaced_with_their_generation(elasticsearch):
     old_generation(5)
-    during = []
+    during: list[Student] = []
 
     def someone_edits(progress, message):
         if not during:
@@ -206,7 +207,7 @@ def test_rebuild_replaces_a_concrete_index_named_like_the_alias(elasticsearch):
     """An index created by an older version under the alias's own name."""
     ids = make_students()
     delete_index()
-    _client().indices.create(index=index_alias())
+    engine().indices.create(index=index_alias())
     assert ensure_index() is False  # used as it is until the switch
     call_command("search_index", "--rebuild", "-f", verbosity=0)
     [concrete] = serving()

@@ -1,0 +1,249 @@
+"""Search on Elasticsearch: the query, the bulk sync and the index behind its alias.
+
+The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
+concrete index (`students-<suffix>`). Searches, autosync and the bulk writes go through the
+alias; a whole new generation is written into a fresh concrete index beside it and the
+alias moves to that index in one atomic call (students.search.rebuilder).
+
+Every word of the query must start a word of the first name, last name or email (the
+`terms` field, folded in Python as the query is), with typo tolerance on top; results are
+ranked exact words first, then prefixes, then typos.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from django.db.models import QuerySet
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+)
+from elasticsearch.dsl.connections import connections
+from elasticsearch.helpers import BulkIndexError, streaming_bulk
+
+from students.documents import StudentDocument
+from students.models import Student
+from students.search.backends.base import (
+    BULK_CHUNK_SIZE,
+    RESULT_FIELDS,
+    GenerationTarget,
+    SearchBackend,
+    SearchUnavailable,
+    StudentRow,
+    student_row,
+)
+
+logger = logging.getLogger(__name__)
+
+# What the client raises when the engine does not answer or refuses a request.
+ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
+SEARCH_TIMEOUT_SECONDS = 2
+# One typo from 4 letters, two from 8; the first letter is taken as typed. Fewer, cheaper
+# expansions than plain AUTO on every keystroke's short prefix.
+TYPO_TOLERANCE = {"fuzziness": "AUTO:4,8", "prefix_length": 1, "max_expansions": 20}
+
+
+def index_alias() -> str:
+    """The name searches and writes use: an alias of the concrete index in service."""
+    name: str = StudentDocument._index._name
+    return name
+
+
+def student_source(student: Student) -> dict[str, Any]:
+    """The indexed document of a student: what `StudentDocument.prepare` gives, built
+    directly (its per-field preparers cost more than the bulk request itself)."""
+    return {
+        "id": student.pk,
+        "first_name": student.first_name,
+        "last_name": student.last_name,
+        "email": student.email,
+        "age": student.age,
+        "terms": student.folded_terms(),
+    }
+
+
+def client_for(url: str, options: Mapping[str, Any]) -> Elasticsearch:
+    """The process's client for `url`, made the "default" connection: the one
+    django-elasticsearch-dsl's autosync writes each saved student through.
+
+    elasticsearch-dsl's connection registry keeps one client (and its pool of keep-alive
+    connections) per URL, so that a setting switched back and forth at run time (tests, the
+    search benchmark) does not reconnect every time.
+    """
+    try:
+        client: Elasticsearch = connections.get_connection(url)
+    except KeyError:
+        client = connections.create_connection(url, **{**options, "hosts": url})
+    connections.add_connection("default", client)
+    return client
+
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+    syncs_each_write = True
+
+    def __init__(self, url: str, options: Mapping[str, Any]) -> None:
+        """Search the engine at `url`, with the client `options` (ELASTICSEARCH_DSL["default"])."""
+        self.alias = index_alias()
+        self.client = client_for(url, options)
+        # Whether this process has seen the index exist, so autosync checks once, not per save.
+        self.index_known = False
+
+    def run_query(self, tokens: Sequence[str], limit: int) -> list[StudentRow]:
+        # Three tiers, each a constant score so that the order is predictable: every word
+        # exact (4 + 2 + 1), every word a prefix (2, + 1 when also close), every word close
+        # (1). Sorting by score alone lets Elasticsearch stop early instead of sorting every
+        # match.
+        tiers = [
+            (4.0, [{"term": {"terms": token}} for token in tokens]),
+            (2.0, [{"prefix": {"terms": token}} for token in tokens]),
+            (
+                1.0,
+                [{"match": {"terms": {"query": token, **TYPO_TOLERANCE}}} for token in tokens],
+            ),
+        ]
+        query = {
+            "bool": {
+                "should": [
+                    {"constant_score": {"filter": {"bool": {"filter": clauses}}, "boost": boost}}
+                    for boost, clauses in tiers
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+        try:
+            response = self.client.options(request_timeout=SEARCH_TIMEOUT_SECONDS).search(
+                index=self.alias,
+                query=query,
+                size=limit,
+                source={"includes": list(RESULT_FIELDS)},
+                track_total_hits=False,
+            )
+        except NotFoundError:
+            logger.warning(
+                "the students index is missing; search answers nothing until it is built"
+            )
+            return []
+        except ENGINE_ERRORS as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        return [
+            student_row([hit["_source"][field] for field in RESULT_FIELDS])
+            for hit in response["hits"]["hits"]
+        ]
+
+    def index(
+        self,
+        students: Iterable[Student],
+        *,
+        chunk_size: int = BULK_CHUNK_SIZE,
+        index: str | None = None,
+    ) -> int:
+        """Stream the students in bulk requests (a QuerySet is read with `.iterator()`),
+        through the alias or into `index` (a generation being filled)."""
+        if isinstance(students, QuerySet):
+            students = students.iterator(chunk_size=chunk_size)
+        if index is None:
+            self.ensure_ready()
+            index = self.alias
+        actions = (
+            {
+                "_op_type": "index",
+                "_index": index,
+                "_id": student.pk,
+                "_source": student_source(student),
+            }
+            for student in students
+        )
+        return self._bulk(actions, chunk_size=chunk_size)
+
+    def remove(self, ids: Iterable[int], *, chunk_size: int = BULK_CHUNK_SIZE) -> int:
+        """Ids that are not in the index are not an error."""
+        self.ensure_ready()
+        actions = ({"_op_type": "delete", "_index": self.alias, "_id": pk} for pk in ids)
+        return self._bulk(actions, chunk_size=chunk_size, ignore_status=(404,))
+
+    def _bulk(self, actions: Iterator[dict[str, Any]], *, chunk_size: int, **options: Any) -> int:
+        sent = 0
+        for _ok, _item in streaming_bulk(
+            self.client, actions, chunk_size=chunk_size, max_retries=2, **options
+        ):
+            sent += 1
+        return sent
+
+    def refresh(self) -> None:
+        self.client.indices.refresh(index=self.alias)
+
+    def ensure_ready(self) -> bool:
+        """Create the index behind its alias when neither exists.
+
+        Called before every write through the alias, so the index never comes into being
+        through Elasticsearch's dynamic mapping, nor as a concrete index named like the
+        alias. (A concrete index of that name left by an older version is used as it is;
+        the next generation's switch replaces it by an aliased one.)
+        """
+        if self.index_known:
+            return False
+        created = not self.client.indices.exists(index=self.alias)  # an alias or an index
+        if created:
+            # A fixed first name: two processes starting at once create one index, not two
+            # indices behind one alias (writes through an alias need exactly one).
+            first = f"{self.alias}-initial"
+            try:
+                self.create_index(first, alias=self.alias)
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+                self.client.indices.put_alias(index=first, name=self.alias)
+                created = False
+        self.index_known = True
+        return created
+
+    def delete_index(self) -> None:
+        """Drop the index behind the alias and the alias with it; unfinished generation
+        indices go too."""
+        names = self.client.indices.get_alias(
+            index=[self.alias, f"{self.alias}-*"], ignore_unavailable=True
+        )
+        if names:
+            self.client.indices.delete(index=sorted(names))
+        self.index_known = False
+
+    def create_index(
+        self,
+        name: str,
+        *,
+        alias: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create index `name` with the document's mappings and settings (`overrides` on
+        top of them); return its own settings, without the overrides."""
+        body = StudentDocument._index.clone(name=name).to_dict()
+        own_settings: dict[str, Any] = body.get("settings", {})
+        self.client.indices.create(
+            index=name,
+            mappings=body["mappings"],
+            settings={**own_settings, **(overrides or {})},
+            aliases={alias: {}} if alias else None,
+        )
+        return own_settings
+
+    def generation(self) -> AbstractContextManager[GenerationTarget]:
+        # The rebuilder builds on this module: imported when first needed.
+        from students.search.rebuilder import new_generation
+
+        return new_generation(self)
+
+    def ping(self) -> str:
+        """The cluster health status ("green", "yellow"); raises when it does not answer."""
+        health = self.client.options(request_timeout=SEARCH_TIMEOUT_SECONDS).cluster.health()
+        if health["status"] == "red":
+            raise SearchUnavailable("the cluster status is red")
+        return str(health["status"])
+
+    def health(self) -> dict[str, str]:
+        return {"backend": self.name, "cluster": self.ping()}
