@@ -1,11 +1,16 @@
 """Reads of the core app: the users' folders and their documents."""
 
-from django.db.models import Count, Sum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, QuerySet, Sum
 
 from core.models import Document
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User
 
-def folder_summaries(owner):
+
+def folder_summaries(owner: "_User") -> QuerySet[Document, dict[str, Any]]:
     """The owner's folders with their file count and total size, by name."""
     return (
         Document.objects.filter(owner=owner)
@@ -15,7 +20,7 @@ def folder_summaries(owner):
     )
 
 
-def folder_names(owner):
+def folder_names(owner: "_User") -> list[str]:
     return list(
         Document.objects.filter(owner=owner)
         .values_list("folder", flat=True)
@@ -24,6 +29,6 @@ def folder_names(owner):
     )
 
 
-def folder_documents(owner, folder):
+def folder_documents(owner: "_User", folder: str) -> list[Document]:
     """The owner's documents in one folder (empty for a folder they do not have)."""
     return list(Document.objects.filter(owner=owner, folder=folder).order_by("original_name", "id"))

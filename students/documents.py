@@ -31,5 +31,5 @@ class StudentDocument(Document):
         model = Student
         queryset_pagination = 2000
 
-    def prepare_terms(self, instance):
+    def prepare_terms(self, instance: Student) -> str:
         return instance.folded_terms()

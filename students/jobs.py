@@ -12,9 +12,13 @@ import logging
 import textwrap
 import time
 import traceback as traceback_module
+from types import TracebackType
+from typing import Any
 
+from redis import Redis
 from rq import get_current_job
 from rq.exceptions import AbandonedJobError
+from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 PREVIOUS_INTACT = "The previous students are unchanged."
 
 
-def run_crud_job(task_id, count):
+def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
     """Run the full CRUD cycle for the task with this public id."""
     task = start_task(task_id, message=f"Replacing the students with {count} new ones")
     if task is None:
@@ -47,7 +51,11 @@ def run_crud_job(task_id, count):
     return result
 
 
-def failure_message(exc_type, exc_value, timeout=None):
+def failure_message(
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    timeout: float | None = None,
+) -> str:
     """A sentence the user can read for each way the job can fail."""
     if exc_type is not None and issubclass(exc_type, JobTimeoutException):
         limit = f" of {timeout} s" if timeout else ""
@@ -57,11 +65,18 @@ def failure_message(exc_type, exc_value, timeout=None):
     if exc_type is not None and issubclass(exc_type, ENGINE_ERRORS):
         detail = "the search engine did not answer"
     else:
-        detail = textwrap.shorten(str(exc_value) or exc_type.__name__, width=120)
+        fallback = exc_type.__name__ if exc_type is not None else "unknown error"
+        detail = textwrap.shorten(str(exc_value) or fallback, width=120)
     return f"The job failed: {detail}. {PREVIOUS_INTACT}"
 
 
-def on_crud_job_failure(job, connection, exc_type, exc_value, traceback):
+def on_crud_job_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException],
+    exc_value: BaseException,
+    traceback: TracebackType | None,
+) -> None:
     """RQ's on_failure callback: the task ends failed with a readable message."""
     task_id = job.args[0]
     drop_interrupted_connection()

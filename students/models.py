@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
@@ -9,16 +10,18 @@ SEARCHED_FIELDS = frozenset({"first_name", "last_name", "email"})
 SEARCH_TERMS_CHUNK = 1000
 
 
-class StudentQuerySet(models.QuerySet):
+class StudentQuerySet(models.QuerySet["Student"]):
     """Keeps `search_terms` in step through the ORM's bulk writes, which skip save()."""
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable["Student"], *args: Any, **kwargs: Any) -> list["Student"]:
         objs = list(objs)
         for student in objs:
             student.search_terms = student.folded_terms()
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["Student"], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         if SEARCHED_FIELDS.intersection(fields):
             objs = list(objs)
             for student in objs:
@@ -65,10 +68,10 @@ class Student(models.Model):
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["last_name", "first_name", "id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    def save(self, **kwargs):
+    def save(self, **kwargs: Any) -> None:
         self.search_terms = self.folded_terms()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and SEARCHED_FIELDS.intersection(update_fields):

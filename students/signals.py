@@ -9,7 +9,10 @@ not answer is logged instead of failing the write: the database is the source of
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
+from django.db import models
 from django_elasticsearch_dsl.registries import registry
 from django_elasticsearch_dsl.signals import RealTimeSignalProcessor
 
@@ -19,28 +22,42 @@ logger = logging.getLogger(__name__)
 
 
 class SearchSignalProcessor(RealTimeSignalProcessor):
-    def handle_save(self, sender, instance, **kwargs):
+    def handle_save(
+        self, sender: type[models.Model], instance: models.Model, **kwargs: Any
+    ) -> None:
         if self._indexed(sender):
             self._guarded("index", instance, super().handle_save, sender, instance, **kwargs)
 
-    def handle_pre_delete(self, sender, instance, **kwargs):
+    def handle_pre_delete(
+        self, sender: type[models.Model], instance: models.Model, **kwargs: Any
+    ) -> None:
         if self._indexed(sender):
             self._guarded("unlink", instance, super().handle_pre_delete, sender, instance)
 
-    def handle_delete(self, sender, instance, **kwargs):
+    def handle_delete(
+        self, sender: type[models.Model], instance: models.Model, **kwargs: Any
+    ) -> None:
         if self._indexed(sender):
             self._guarded("remove", instance, super().handle_delete, sender, instance, **kwargs)
 
-    def handle_m2m_changed(self, sender, instance, action, **kwargs):
+    def handle_m2m_changed(
+        self, sender: type[models.Model], instance: models.Model, action: str, **kwargs: Any
+    ) -> None:
         if self._indexed(instance.__class__):
             super().handle_m2m_changed(sender, instance, action, **kwargs)
 
     @staticmethod
-    def _indexed(model):
+    def _indexed(model: type[models.Model]) -> bool:
         return model in registry.get_models() and autosync_enabled()
 
     @staticmethod
-    def _guarded(what, instance, handler, *args, **kwargs):
+    def _guarded(
+        what: str,
+        instance: models.Model,
+        handler: Callable[..., None],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         try:
             ensure_index()
             handler(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.http import (
     DEFAULT_RETRY_AFTER_SECONDS,
+    AuthenticatedHttpRequest,
     error_response,
     json_error,
     json_only,
@@ -71,7 +72,7 @@ def student_search(request: HttpRequest, query: str | None = None) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def crud_job(request: HttpRequest) -> HttpResponse:
+def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: explain the CRUD job; POST `count`: start it (202 JSON or redirect to /result/)."""
     if request.method == "GET":
         return render(request, "students/crud_job.html", {"form": CrudJobForm()})
@@ -109,7 +110,9 @@ def crud_job(request: HttpRequest) -> HttpResponse:
                 task.message, status=503, headers=retry, extra={"task_id": str(task.public_id)}
             )
         form.add_error(None, task.message)
-        return render(request, "students/crud_job.html", {"form": form}, status=503, headers=retry)
+        response = render(request, "students/crud_job.html", {"form": form}, status=503)
+        response["Retry-After"] = retry["Retry-After"]
+        return response
 
     if wants_json(request):
         return JsonResponse({"task_id": str(task.public_id), "status": task.status}, status=202)

@@ -1,4 +1,6 @@
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,11 +10,11 @@ from core.health import component_health
 class Command(BaseCommand):
     help = "Wait until every part that /healthz checks answers (container start-up)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait at most")
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between checks")
 
-    def handle(self, *args, timeout, interval, **options):
+    def handle(self, *args: Any, timeout: float, interval: float, **options: Any) -> None:
         deadline = time.monotonic() + timeout
         while True:
             healthy, components = component_health()

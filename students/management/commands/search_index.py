@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django_elasticsearch_dsl.management.commands.search_index import Command as SearchIndexCommand
 
@@ -11,7 +13,7 @@ from students.search import (
 from students.search.backends.elasticsearch import ElasticsearchBackend
 
 
-def on_elasticsearch():
+def on_elasticsearch() -> bool:
     """True when search runs on Elasticsearch (whose client is then the "default" connection)."""
     return isinstance(get_search_backend(), ElasticsearchBackend)
 
@@ -26,14 +28,14 @@ class Command(SearchIndexCommand):
     --use-alias options are therefore implied. On the database backend it says why not.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if on_elasticsearch():
             super().__init__(*args, **kwargs)
         else:
             # The parent opens its Elasticsearch connection here; without an engine there is none.
             BaseCommand.__init__(self, *args, **kwargs)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not on_elasticsearch():
             raise CommandError(
                 "ELASTICSEARCH_URL is not set: search runs on the database backend, "
@@ -59,7 +61,7 @@ class Command(SearchIndexCommand):
         else:
             super().handle(*args, **options)  # no action: the parent's error
 
-    def _confirmed(self, question, options):
+    def _confirmed(self, question: str, options: dict[str, Any]) -> bool:
         if options["force"] or input(f"{question} [y/N]: ").lower() == "y":
             return True
         self.stdout.write("Aborted")
