@@ -153,8 +153,28 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API keeps an event loop running in the main
-    thread for the rest of the session, which breaks the async tests (pytest-asyncio,
-    channels' communicators) and async_to_sync calls of any test after it."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `database("<vendor>")` run only in that database's pass of the suite
+    (slow fault and load cases that prove as much on one database): the others are
+    deselected, so each pass reports them. Browser tests last: Playwright's sync API keeps an
+    event loop running in the main thread for the rest of the session, which breaks the
+    async tests (pytest-asyncio, channels' communicators) and async_to_sync calls of any
+    test after it."""
+    vendor = _database_vendor()
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("database")
+        (kept if marker is None or vendor in marker.args else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _database_vendor() -> str:
+    """The vendor of the suite's database ("sqlite" or "postgresql"), from the settings."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else "sqlite"
