@@ -1,4 +1,5 @@
-"""WSGI entry point, kept for tools that expect one; the site is served over ASGI by daphne."""
+"""WSGI entry point: gunicorn serves every HTTP request through it (project/gunicorn_config.py);
+websockets go to daphne (project/asgi.py)."""
 
 import os
 

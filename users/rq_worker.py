@@ -1,6 +1,9 @@
 """The RQ worker class of `manage.py rqworker` (settings.RQ["WORKER_CLASS"])."""
 
+import ctypes
 import os
+import signal
+import sys
 from resource import struct_rusage
 from typing import Any
 
@@ -27,6 +30,19 @@ def fail_task_of_killed_work_horse(
     )
 
 
+# prctl(2) option: the signal a process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a process just forked: be sent SIGTERM when the process that forked it dies."""
+    parent_pid = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class TaskWorker(Worker):
     """RQ's forking worker that fails the task of a killed work horse and runs its registry
     maintenance (which fails abandoned jobs through their on_failure callback) every
@@ -37,6 +53,18 @@ class TaskWorker(Worker):
         kwargs.setdefault("job_monitoring_interval", settings.RQ_JOB_MONITORING_INTERVAL)
         kwargs.setdefault("work_horse_killed_handler", fail_task_of_killed_work_horse)
         super().__init__(*args, **kwargs)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        """RQ's work loop, whose forks (the scheduler, the work horse) stop with the worker.
+
+        A worker killed outright (SIGKILL) would otherwise leave its scheduler process
+        running: it keeps the scheduler lock from the worker that replaces it, outlives
+        `make run`, and holds the dead worker's Redis connection open, so that the blocking
+        dequeue still pending on it takes the next job away from the living workers.
+        """
+        if sys.platform == "linux":
+            os.register_at_fork(after_in_child=_die_with_parent)
+        return bool(super().work(*args, **kwargs))
 
     @property
     def dequeue_timeout(self) -> int:

@@ -105,6 +105,35 @@ def test_the_websocket_address_comes_from_the_setting(client, user, settings):
     assert PageHead(response.text).meta["websocket-url"] == settings.WEBSOCKET_URL
 
 
+@pytest.mark.parametrize(
+    ("host", "secure", "expected"),
+    [
+        ("localhost:8000", False, "ws://localhost:8001/ws/task/"),
+        ("127.0.0.1:8000", False, "ws://127.0.0.1:8001/ws/task/"),
+        ("[::1]:8000", False, "ws://[::1]:8001/ws/task/"),
+        ("LocalHost", True, "wss://localhost:8001/ws/task/"),
+    ],
+)
+def test_a_port_only_address_is_that_port_on_the_host_the_page_came_from(
+    client, user, settings, host, secure, expected
+):
+    # `make run`: daphne on its own port. The session cookie only goes to the host name the
+    # browser used for the page, so the socket must use that one.
+    settings.WEBSOCKET_URL = ":8001/ws/task/"
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+    settings.SECURE_SSL_REDIRECT = False
+    client.force_login(user)
+    response = client.get("/", headers={"host": host}, secure=secure)
+    assert PageHead(response.text).meta["websocket-url"] == expected
+
+
+def test_a_port_only_address_needs_an_allowed_host(client, user, settings):
+    settings.WEBSOCKET_URL = ":8001/ws/task/"
+    settings.ALLOWED_HOSTS = ["localhost"]
+    client.force_login(user)
+    assert client.get("/", headers={"host": "evil.example:8000"}).status_code == 400
+
+
 def test_the_setting_is_read_from_the_environment():
     read_setting = (
         "import django; django.setup(); from django.conf import settings; "
