@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Stages: build (locked dependencies) -> static (collectstatic) -> nginx (the proxy with the
-# static files of the same build) -> app (daphne or an RQ worker). `app` is last, so a plain
-# `docker build .` gives the app image; compose builds each service's `target`.
+# static files of the same build) -> app (gunicorn, daphne or an RQ worker: one image, the
+# command picks). `app` is last, so a plain `docker build .` gives the app image; compose builds
+# each service's `target`.
 
 # Build stage: the locked runtime dependencies in a virtual environment, wheels only
 # (the slim image has no compiler) and every file checked against the lock's hashes.
@@ -26,7 +27,8 @@ COPY nginx/snippets/ /etc/nginx/snippets/
 COPY nginx/templates/ /etc/nginx/templates/
 COPY --chmod=0755 nginx/docker-entrypoint.d/15-upload-limits.envsh /docker-entrypoint.d/
 COPY --from=static /app/staticfiles /srv/static
-ENV NGINX_LISTEN_PORT=80 NGINX_UPSTREAM=web:8000 NGINX_STATIC_ROOT=/srv/static \
+ENV NGINX_LISTEN_PORT=80 NGINX_HTTP_UPSTREAM=web:8000 NGINX_WEBSOCKET_UPSTREAM=websocket:8000 \
+    NGINX_STATIC_ROOT=/srv/static \
     NGINX_ENVSUBST_FILTER=^NGINX_
 # nginx itself answers (a static file): the app's health is the web container's check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
@@ -49,7 +51,10 @@ RUN install -d -o app -g app /app/media
 USER app
 EXPOSE 8000
 # /healthz answers 503 when a part is down; Django wants an allowed Host, so take the first.
+# Both servers answer it on port 8000: gunicorn (the default command) and daphne (compose's
+# websocket service, which serves HTTP too).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c 'import os, urllib.request as r; h = os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")[0].strip().lstrip("*.") or "localhost"; r.urlopen(r.Request("http://127.0.0.1:8000/healthz", headers={"Host": h}), timeout=4)'
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "project.asgi:application"]
+# HTTP: gunicorn's gthread workers (project/gunicorn_config.py; WEB_CONCURRENCY processes).
+CMD ["gunicorn", "--config", "python:project.gunicorn_config", "--bind", "0.0.0.0:8000"]

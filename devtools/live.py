@@ -1,4 +1,5 @@
-"""Live servers for tests of several apps: a real daphne and real `manage.py rqworker`s."""
+"""Live servers for tests and benchmarks of several apps: real gunicorn and daphne processes
+and real `manage.py rqworker`s."""
 
 import subprocess
 import sys
@@ -15,20 +16,38 @@ def start_daphne(env: Mapping[str, str], log_path: Path) -> tuple[str, subproces
     """A real daphne serving the ASGI app (HTTP and websockets); returns (url, process)."""
     port = free_loopback_port()
     command = [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port)]
+    return _start_server([*command, "project.asgi:application"], port, env, log_path)
+
+
+def start_gunicorn(
+    env: Mapping[str, str], log_path: Path, *, workers: int = 2, threads: int = 4
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """A real gunicorn serving the WSGI app with the production configuration
+    (project/gunicorn_config.py), its access log in `log_path`; returns (url, process)."""
+    port = free_loopback_port()
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:project.gunicorn_config",
+        "--bind", f"127.0.0.1:{port}",
+        "--access-logfile", "-",
+    ]  # fmt: skip
+    sized = {**env, "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}
+    return _start_server(command, port, sized, log_path)
+
+
+def _start_server(
+    command: list[str], port: int, env: Mapping[str, str], log_path: Path
+) -> tuple[str, subprocess.Popen[bytes]]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [*command, "project.asgi:application"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{url}/healthz", process)
+        wait_for_http(f"{url}/healthz", process, timeout=60)
     except Exception:
         stop_process(process)
-        raise RuntimeError(f"daphne did not start:\n{log_path.read_text()}") from None
+        raise RuntimeError(f"{command[2]} did not start:\n{log_path.read_text()}") from None
     return url, process
 
 

@@ -10,8 +10,8 @@ Why these values:
 - gthread workers: each process runs a pool of threads, so a slow client (an upload arriving
   at 1 MiB/s, a zip download read slowly) ties up one thread, never a whole process, and idle
   keep-alive connections wait in the worker's poller, not in a thread.
-- WEB_CONCURRENCY processes (default: one per CPU; threads already overlap the waits on
-  Redis and the database), each with GUNICORN_THREADS threads.
+- WEB_CONCURRENCY processes (default: one per CPU this process may run on; the threads
+  overlap the waits on Redis and the database), each with GUNICORN_THREADS threads (8).
 - Keep-alive longer than nginx's upstream keep-alive (60 s), so that nginx never sends a
   request on a connection gunicorn is closing.
 """
@@ -29,7 +29,7 @@ def _positive_int(name: str, default: int) -> int:
 
 wsgi_app = "project.wsgi:application"
 worker_class = "gthread"
-workers = _positive_int("WEB_CONCURRENCY", os.cpu_count() or 1)
+workers = _positive_int("WEB_CONCURRENCY", len(os.sched_getaffinity(0)))
 threads = _positive_int("GUNICORN_THREADS", 8)
 keepalive = 75
 # A worker whose main loop is stuck this long is replaced. gthread's main loop keeps beating

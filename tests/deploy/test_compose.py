@@ -15,9 +15,9 @@ from devtools.live import rq_worker
 from tests.deploy.deployment import COMPOSE_FILE, ENV_EXAMPLE, dockerfile_stages, env_file_values
 
 DOCKER_COMPOSE = shutil.which("docker-compose")
-ONE_SHOT = {"s3-bucket"}
-LONG_RUNNING = {"nginx", "web", "worker", "redis", "db", "search", "s3"}
-APP_SERVICES = {"web", "worker"}
+ONE_SHOT = {"s3-bucket", "migrate"}
+LONG_RUNNING = {"nginx", "web", "websocket", "worker", "redis", "db", "search", "s3"}
+APP_SERVICES = {"web", "websocket", "worker"}
 
 needs_docker_compose = pytest.mark.skipif(
     DOCKER_COMPOSE is None, reason="no docker-compose: make deploy-tools"
@@ -111,19 +111,37 @@ def test_services_start_once_what_they_need_is_healthy(services):
             )
             assert rule == {"condition": expected}, (name, dependency, rule)
     for name in APP_SERVICES:
-        assert set(services[name]["depends_on"]) >= {"db", "redis", "search", "s3-bucket"}
-    assert set(services["nginx"]["depends_on"]) == {"web"}
-    assert services["s3-bucket"]["restart"] == "no"
+        assert set(services[name]["depends_on"]) == {"migrate", "db", "redis", "search", "s3-bucket"}
+    assert set(services["migrate"]["depends_on"]) == {"db", "redis", "search", "s3-bucket"}
+    assert set(services["nginx"]["depends_on"]) == {"web", "websocket"}
+    for name in ONE_SHOT:
+        assert services[name]["restart"] == "no"
 
 
-def test_web_and_worker_run_the_same_image_with_their_own_command(services):
-    web, worker = services["web"], services["worker"]
-    assert web["image"] == worker["image"]
-    assert web["build"] == worker["build"] == {"context": ".", "target": "app"}
-    assert "command" not in web  # the image's daphne
-    assert worker["command"][:3] == ["python", "manage.py", "rqworker"]
-    assert worker["environment"]["RUN_SETUP"] == "0"
-    assert web["env_file"] == worker["env_file"] == ".env"
+def test_every_app_service_runs_the_same_image_with_its_own_command(services):
+    app_services = {name: services[name] for name in [*APP_SERVICES, "migrate"]}
+    assert {service["image"] for service in app_services.values()} == {"cookbook-students:latest"}
+    for service in app_services.values():
+        assert service["build"] == {"context": ".", "target": "app"}
+        assert service["env_file"] == ".env"
+        assert "RUN_SETUP" not in service.get("environment", {})
+    assert "command" not in services["web"]  # the image's gunicorn
+    assert services["websocket"]["command"][0] == "daphne"
+    assert services["worker"]["command"][:3] == ["python", "manage.py", "rqworker"]
+    assert "--with-scheduler" in services["worker"]["command"]
+    # The entrypoint's set-up (migrations, search index) runs once per deployment, here only.
+    assert services["migrate"]["command"] == ["setup"]
+
+
+def test_each_tier_can_scale(services):
+    # Replicas need no fixed container name or host port, and each has its own health check.
+    for name in APP_SERVICES:
+        service = services[name]
+        assert "ports" not in service
+        assert "container_name" not in service
+        assert healthcheck_of(service)
+    # HTTP and websockets are separate services: nginx routes to both (see test_nginx.py).
+    assert "daphne" not in str(services["web"].get("command", ""))
 
 
 def test_data_lives_in_named_volumes(services):

@@ -4,10 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.apps import apps
 from django.conf import settings
 
 from tests.deploy.deployment import (
+    COMPOSE_FILE,
     ENTRYPOINT,
     build_context,
     dockerfile_stages,
@@ -96,14 +98,24 @@ def test_the_app_runs_as_a_non_root_user_that_the_image_creates(app):
     assert keywords.index("USER") < keywords.index("ENTRYPOINT")
 
 
-def test_the_health_check_asks_healthz_on_the_port_daphne_serves(app):
+def test_the_image_serves_http_with_gunicorn_and_checks_healthz_on_its_port(app):
     (healthcheck,) = app.all("HEALTHCHECK")
     (command,) = app.all("CMD")
-    port = command.words[command.words.index("--port") + 1]
+    assert command.words[:3] == ["gunicorn", "--config", "python:project.gunicorn_config"]
+    port = command.words[command.words.index("--bind") + 1].rpartition(":")[2]
     assert f"http://127.0.0.1:{port}/healthz" in healthcheck.arguments
     assert re.search(r"--timeout=\d+s", healthcheck.arguments)
-    assert command.words[0] == "daphne"
-    assert "--proxy-headers" in command.words
+
+
+def test_the_websocket_service_runs_daphne_on_the_port_the_health_check_asks(app):
+    # compose's `websocket` service runs the same image (and so its health check) with daphne.
+    (healthcheck,) = app.all("HEALTHCHECK")
+    command = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["websocket"]["command"]
+    assert command[0] == "daphne"
+    assert command[-1] == "project.asgi:application"
+    assert "--proxy-headers" in command
+    port = command[command.index("--port") + 1]
+    assert f"http://127.0.0.1:{port}/healthz" in healthcheck.arguments
 
 
 def test_the_entrypoint_is_the_committed_executable_script(app):
@@ -136,6 +148,7 @@ def test_the_build_context_holds_the_app(context):
     assert "core" in our_apps
     needed = {"manage.py", "docker-entrypoint.sh", "requirements/base.txt", ".env.example"}
     needed |= {"project/settings.py", "project/settings_helpers.py", "project/asgi.py"}
+    needed |= {"project/wsgi.py", "project/gunicorn_config.py"}
     needed |= {f"{app}/apps.py" for app in our_apps}
     needed |= {"templates/base.html", "static/js/app.js", "nginx/templates/default.conf.template"}
     assert needed <= context, needed - context

@@ -71,18 +71,18 @@ def fresh_env(live_server_env, tmp_path):
     return {**live_server_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
 
 
-def test_the_entrypoint_migrates_creates_the_search_index_then_runs_its_command(
+def test_setup_migrates_and_creates_the_search_index_then_exits(
     fresh_env, elasticsearch_server, tmp_path
 ):
+    # compose's one-shot `migrate` service: once per deployment, before the app services.
     index = f"entrypoint-{uuid.uuid4().hex}"
     env = {
         **fresh_env,
         "ELASTICSEARCH_URL": elasticsearch_server.url,
         "ELASTICSEARCH_STUDENTS_INDEX": index,
     }
-    result = run_entrypoint(env, "python", "-c", "print('the command ran')")
+    result = run_entrypoint(env, "setup")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("the command ran")
     assert "All services answer." in result.stdout
 
     database = sqlite3.connect(tmp_path / "fresh.sqlite3")
@@ -99,10 +99,12 @@ def test_the_entrypoint_migrates_creates_the_search_index_then_runs_its_command(
     assert created
 
 
-def test_a_worker_skips_the_setup(fresh_env, tmp_path):
-    result = run_entrypoint({**fresh_env, "RUN_SETUP": "0"}, "python", "-c", "print('worker')")
+def test_any_other_command_runs_once_the_services_answer_without_migrating(fresh_env, tmp_path):
+    # web, websocket and worker replicas: many at once, none of them migrates.
+    result = run_entrypoint(fresh_env, "python", "-c", "print('the command ran')")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("worker")
+    assert "All services answer." in result.stdout
+    assert result.stdout.rstrip().endswith("the command ran")
     database = sqlite3.connect(tmp_path / "fresh.sqlite3")
     try:
         tables = database.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()

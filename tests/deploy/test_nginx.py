@@ -1,19 +1,16 @@
-"""nginx in front of a live daphne, with the config rendered from nginx/ like the nginx image does.
+"""nginx in front of the two app tiers, with the config rendered from nginx/ like the nginx image
+does: `/ws/` to a real daphne, everything else to a real gunicorn.
 
 Debian's nginx (`make deploy-tools`) runs the very template the image renders, from its own
-prefix in a temporary folder, on a free loopback port, proxying to a real daphne.
+prefix in a temporary folder, on a free loopback port (devtools.nginx_server).
 """
 
-import grp
 import http.cookiejar
 import json
-import os
-import pwd
-import shutil
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
 from django.conf import settings
@@ -23,19 +20,20 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as websocket_connect
 
 from core.views import MULTIPART_OVERHEAD_BYTES
-from devtools.live import start_daphne
+from devtools.live import start_daphne, start_gunicorn
 from devtools.multipart import multipart_body
-from devtools.processes import free_loopback_port, stop_process, wait_for_http
-from tests.deploy.deployment import (
-    NGINX_DIR,
-    NGINX_TEMPLATE,
-    NGINX_UPLOAD_LIMITS,
-    dockerfile_stages,
+from devtools.nginx_server import (
+    NGINX,
+    check_config,
+    render_template,
+    start_nginx,
+    write_nginx_config,
 )
+from devtools.processes import free_loopback_port, stop_process
+from tests.deploy.deployment import dockerfile_stages
 from users.models import Task
 from users.services import create_task, start_task
 
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 # Small limits so that the uploads around them stay quick; nginx derives its own from them.
 UPLOAD_MAX_FILE_SIZE = 256 * 1024
 UPLOAD_MAX_FILES = 2
@@ -56,71 +54,6 @@ def image_environment():
     return dict(word.split("=", 1) for item in stage.all("ENV") for word in item.words)
 
 
-def render_template(environment):
-    """What the nginx image's entrypoint does: source the .envsh files, then envsubst the
-    template with the variables that are set and match NGINX_ENVSUBST_FILTER."""
-    script = (
-        '. "$1"\n'
-        'filter="${NGINX_ENVSUBST_FILTER:-}"\n'
-        "defined_envs=$(printf '${%s} ' $(awk \"END { for (name in ENVIRON) "
-        '{ print ( name ~ /${filter}/ ) ? name : \\"\\" } }" < /dev/null ))\n'
-        'envsubst "$defined_envs" < "$2"\n'
-    )
-    result = subprocess.run(
-        ["sh", "-c", script, "render", str(NGINX_UPLOAD_LIMITS), str(NGINX_TEMPLATE)],
-        env={"PATH": os.environ["PATH"], **environment},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return result.stdout
-
-
-def write_nginx_config(prefix, environment):
-    """A main nginx.conf like the image's (which includes conf.d/*.conf in its http block),
-    with every path in `prefix`; returns its path."""
-    (prefix / "conf.d").mkdir(parents=True)
-    (prefix / "logs").mkdir()
-    shutil.copytree(NGINX_DIR / "snippets", prefix / "snippets")
-    (prefix / "conf.d" / "default.conf").write_text(render_template(environment))
-    # Workers of a root master switch to `user` (the image's "nginx"); the current user can
-    # read the test's files. A master that is not root ignores the directive.
-    user = pwd.getpwuid(os.getuid()).pw_name
-    group = grp.getgrgid(os.getgid()).gr_name
-    config = prefix / "nginx.conf"
-    config.write_text(
-        f"user {user} {group};\n"
-        "daemon off;\n"
-        "worker_processes 1;\n"
-        f"pid {prefix}/nginx.pid;\n"
-        f"error_log {prefix}/logs/error.log warn;\n"
-        "events { worker_connections 256; }\n"
-        "http {\n"
-        "    include /etc/nginx/mime.types;\n"
-        "    default_type application/octet-stream;\n"
-        f"    access_log {prefix}/logs/access.log;\n"
-        f"    client_body_temp_path {prefix}/client_body;\n"
-        f"    proxy_temp_path {prefix}/proxy;\n"
-        f"    fastcgi_temp_path {prefix}/fastcgi;\n"
-        f"    uwsgi_temp_path {prefix}/uwsgi;\n"
-        f"    scgi_temp_path {prefix}/scgi;\n"
-        "    include conf.d/*.conf;\n"
-        "}\n"
-    )
-    return config
-
-
-def nginx_command(prefix, config, *extra):
-    return [NGINX, "-p", f"{prefix}/", "-c", str(config), "-e", f"{prefix}/logs/error.log", *extra]
-
-
-def check_config(prefix, config):
-    return subprocess.run(
-        nginx_command(prefix, config, "-t"), capture_output=True, text=True, timeout=30
-    )
-
-
 @pytest.fixture(scope="module")
 def static_root(tmp_path_factory):
     """collectstatic as the image's build runs it: production storage, hashed names, .gz files."""
@@ -135,23 +68,45 @@ def static_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def proxied_daphne(live_server_env, tmp_path_factory):
-    env = {
+def tier_env(live_server_env):
+    return {
         **live_server_env,
         "UPLOAD_MAX_FILE_SIZE": str(UPLOAD_MAX_FILE_SIZE),
         "UPLOAD_MAX_FILES": str(UPLOAD_MAX_FILES),
     }
-    url, process = start_daphne(env, tmp_path_factory.mktemp("proxied-daphne") / "daphne.log")
+
+
+@pytest.fixture(scope="module")
+def gunicorn_log(tmp_path_factory):
+    return tmp_path_factory.mktemp("proxied-gunicorn") / "gunicorn.log"
+
+
+@pytest.fixture(scope="module")
+def daphne_log(tmp_path_factory):
+    return tmp_path_factory.mktemp("proxied-daphne") / "daphne.log"
+
+
+@pytest.fixture(scope="module")
+def proxied_gunicorn(tier_env, gunicorn_log):
+    url, process = start_gunicorn(tier_env, gunicorn_log)
     yield url
     stop_process(process)
 
 
 @pytest.fixture(scope="module")
-def nginx_environment(proxied_daphne, static_root):
+def proxied_daphne(tier_env, daphne_log):
+    url, process = start_daphne(tier_env, daphne_log)
+    yield url
+    stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def nginx_environment(proxied_gunicorn, proxied_daphne, static_root):
     return {
         **image_environment(),
         "NGINX_LISTEN_PORT": str(free_loopback_port()),
-        "NGINX_UPSTREAM": urllib.parse.urlsplit(proxied_daphne).netloc,
+        "NGINX_HTTP_UPSTREAM": urllib.parse.urlsplit(proxied_gunicorn).netloc,
+        "NGINX_WEBSOCKET_UPSTREAM": urllib.parse.urlsplit(proxied_daphne).netloc,
         "NGINX_STATIC_ROOT": str(static_root),
         "UPLOAD_MAX_FILE_SIZE": str(UPLOAD_MAX_FILE_SIZE),
         "UPLOAD_MAX_FILES": str(UPLOAD_MAX_FILES),
@@ -161,19 +116,7 @@ def nginx_environment(proxied_daphne, static_root):
 @pytest.fixture(scope="module")
 def nginx(nginx_environment, tmp_path_factory):
     """nginx running in the foreground; yields its base URL."""
-    prefix = tmp_path_factory.mktemp("nginx")
-    config = write_nginx_config(prefix, nginx_environment)
-    checked = check_config(prefix, config)
-    assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen(
-        nginx_command(prefix, config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{nginx_environment['NGINX_LISTEN_PORT']}"
-    try:
-        wait_for_http(f"{url}/static/css/app.css", process)
-    except Exception:
-        stop_process(process)
-        raise RuntimeError((prefix / "logs" / "error.log").read_text()) from None
+    url, process = start_nginx(tmp_path_factory.mktemp("nginx"), nginx_environment)
     yield url
     stop_process(process)
 
@@ -225,24 +168,29 @@ def test_the_rendered_config_leaves_no_variable_and_nginx_t_accepts_it(nginx_env
     config = write_nginx_config(tmp_path, nginx_environment)
     rendered = (tmp_path / "conf.d" / "default.conf").read_text()
     assert "${" not in rendered
-    assert f"server {nginx_environment['NGINX_UPSTREAM']};" in rendered
+    assert f"server {nginx_environment['NGINX_HTTP_UPSTREAM']};" in rendered
+    assert f"server {nginx_environment['NGINX_WEBSOCKET_UPSTREAM']};" in rendered
     body_limit = UPLOAD_MAX_FILE_SIZE * UPLOAD_MAX_FILES + MULTIPART_OVERHEAD_BYTES
     assert f"client_max_body_size {body_limit};" in rendered
     result = check_config(tmp_path, config)
     assert result.returncode == 0, result.stderr
 
 
-def test_nginx_t_rejects_a_config_rendered_without_its_upstream(nginx_environment, tmp_path):
-    environment = {k: v for k, v in nginx_environment.items() if k != "NGINX_UPSTREAM"}
+@pytest.mark.parametrize("upstream", ["NGINX_HTTP_UPSTREAM", "NGINX_WEBSOCKET_UPSTREAM"])
+def test_nginx_t_rejects_a_config_rendered_without_an_upstream(
+    nginx_environment, tmp_path, upstream
+):
+    environment = {k: v for k, v in nginx_environment.items() if k != upstream}
     result = check_config(tmp_path, write_nginx_config(tmp_path, environment))
     assert result.returncode != 0
-    assert "NGINX_UPSTREAM" in result.stderr
+    assert upstream in result.stderr
 
 
 def test_the_image_defaults_fill_every_variable_and_match_the_apps_upload_limits():
     rendered = render_template(image_environment())
     assert "${" not in rendered
     assert "server web:8000;" in rendered
+    assert "server websocket:8000;" in rendered
     body_limit = settings.UPLOAD_MAX_FILE_SIZE * settings.UPLOAD_MAX_FILES
     assert f"client_max_body_size {body_limit + MULTIPART_OVERHEAD_BYTES};" in rendered
     assert f"at most {settings.UPLOAD_MAX_FILES} files of 100 MiB each" in rendered
@@ -267,7 +215,7 @@ def test_pages_come_through_nginx_with_its_security_headers_once(nginx, user, pa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_django_sees_the_clients_host_and_nginxs_scheme(nginx, proxied_daphne, user, password):
+def test_django_sees_the_clients_host_and_nginxs_scheme(nginx, proxied_gunicorn, user, password):
     # The CSRF origin check compares Origin with the scheme and Host Django sees: it passes
     # only when nginx forwards the port (Host) and its own scheme, whatever the client claims.
     through_nginx = Client(nginx)
@@ -275,8 +223,8 @@ def test_django_sees_the_clients_host_and_nginxs_scheme(nginx, proxied_daphne, u
     assert (status, url) == (200, f"{nginx}/")
     assert through_nginx.cookie("sessionid")
 
-    # Django does trust the header: sent straight to daphne, the same claim breaks the check.
-    direct = Client(proxied_daphne)
+    # Django does trust the header: sent straight to gunicorn, the same claim breaks the check.
+    direct = Client(proxied_gunicorn)
     status, _, _, _ = direct.log_in(user.email, password, **{"X-Forwarded-Proto": "https"})
     assert status == 403
     assert direct.cookie("sessionid") is None
@@ -332,6 +280,33 @@ def test_a_websocket_through_nginx_receives_the_users_task_updates(nginx, user, 
     assert message["task_id"] == str(task.public_id)
     assert message["status"] == "running"
     assert message["message"] == "Working through nginx"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nginx_routes_websockets_to_daphne_and_everything_else_to_gunicorn(
+    nginx, gunicorn_log, daphne_log, user, password
+):
+    client = Client(nginx)
+    client.log_in(user.email, password)
+    marker = uuid.uuid4().hex
+    for path in (f"/?probe={marker}", f"/result/?probe={marker}", f"/healthz?probe={marker}"):
+        status, _, _, _ = client.request(path)
+        assert status == 200, path
+    cookie = f"sessionid={client.cookie('sessionid')}"
+    socket_url = nginx.replace("http://", "ws://") + "/ws/task/"
+    connects_before = daphne_log.read_text().count('"WSCONNECT /ws/task/"')
+    with websocket_connect(
+        socket_url, origin=nginx, additional_headers={"Cookie": cookie}, open_timeout=10
+    ):
+        pass
+
+    http_requests = [line for line in gunicorn_log.read_text().splitlines() if marker in line]
+    assert len(http_requests) == 3, http_requests
+    assert all('" 200 ' in line for line in http_requests)
+    # daphne logs the socket (without its query string) and none of those HTTP requests.
+    assert daphne_log.read_text().count('"WSCONNECT /ws/task/"') == connects_before + 1
+    assert marker not in daphne_log.read_text()
+    assert "/ws/" not in gunicorn_log.read_text()
 
 
 def test_an_anonymous_websocket_through_nginx_is_refused(nginx):
