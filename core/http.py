@@ -13,6 +13,7 @@ and any extra keys a view documents (e.g. the task a 409 names) sit beside them.
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -35,6 +36,19 @@ class ServiceUnavailable(Exception):
 
     user_message = "A service this page needs is not answering; try again in a moment."
     retry_after = DEFAULT_RETRY_AFTER_SECONDS
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """SQLite's one write lock stayed taken for the whole busy timeout (a long write
+    elsewhere, e.g. a CRUD job's batch): the request's transaction was rolled back."""
+
+    user_message = "The site is busy saving other changes and saved nothing; try again in a moment."
+    retry_after = 2
+
+
+def is_database_lock_timeout(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (the busy timeout ran out)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
 
 class AuthenticatedHttpRequest(HttpRequest):
