@@ -81,7 +81,7 @@ def start_run_command(
     """`python -m devtools.run` in `directory` serving on `port`, once its pages answer."""
     log_path = directory / "run.log"
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
+        process = subprocess.Popen(
             [sys.executable, "-m", "devtools.run"],
             cwd=directory,
             env={**env, "PORT": str(port), "PYTHONUNBUFFERED": "1"},
