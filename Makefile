@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools clean
+.PHONY: run test lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
 
 run: install-dev
 	$(BIN)/python -m devtools.run
@@ -66,6 +66,12 @@ deploy-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    docker-compose nginx shellcheck gettext-base; }
+
+# bench/web_tier.py and bench/burst.py load the servers with Debian's wrk (and run nginx).
+bench-tools: deploy-tools
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 
 # The suite's PostgreSQL run needs Debian's server binaries (/usr/lib/postgresql/<major>/bin).
 postgresql:

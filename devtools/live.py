@@ -20,18 +20,28 @@ def start_daphne(env: Mapping[str, str], log_path: Path) -> tuple[str, subproces
 
 
 def start_gunicorn(
-    env: Mapping[str, str], log_path: Path, *, workers: int = 2, threads: int = 4
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    workers: int | None = 2,
+    threads: int | None = 4,
+    access_log: bool = True,
 ) -> tuple[str, subprocess.Popen[bytes]]:
     """A real gunicorn serving the WSGI app with the production configuration
-    (project/gunicorn_config.py), its access log in `log_path`; returns (url, process)."""
+    (project/gunicorn_config.py) and `workers` x `threads` (None: the configuration's
+    defaults), its access log in `log_path` unless `access_log` is off; returns (url,
+    process)."""
     port = free_loopback_port()
     command = [
         sys.executable, "-m", "gunicorn",
         "--config", "python:project.gunicorn_config",
         "--bind", f"127.0.0.1:{port}",
-        "--access-logfile", "-",
+        *(["--access-logfile", "-"] if access_log else []),
     ]  # fmt: skip
-    sized = {**env, "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}
+    sized = dict(env)
+    for name, value in (("WEB_CONCURRENCY", workers), ("GUNICORN_THREADS", threads)):
+        if value is not None:
+            sized[name] = str(value)
     return _start_server(command, port, sized, log_path)
 
 

@@ -16,7 +16,8 @@ from rq import Callback
 from students.crud_cycle import run_crud_cycle
 from students.demo import load_demo_students
 from users.models import CustomUser, Task
-from users.services import create_task, fail_task
+from users.selectors import active_task
+from users.services import TaskAlreadyActive, create_task, fail_task
 
 __all__ = [
     "load_demo_students",
@@ -33,6 +34,12 @@ def start_crud_job(*, owner: CustomUser, count: int) -> Task:
     Raises TaskAlreadyActive when a CRUD job is already queued or running. When the
     queue cannot be reached the task is marked failed and returned as such.
     """
+    # A read first: under a burst of starts nearly all of them find a job active, and a
+    # write transaction would queue each of them for the database's one write lock (SQLite)
+    # only to fail. The insert below stays the guard against two starts at once.
+    running = active_task(Task.Kind.STUDENT_CRUD)
+    if running is not None:
+        raise TaskAlreadyActive(running)
     with transaction.atomic():
         task = create_task(
             owner=owner,
