@@ -104,6 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # request answers 503 with Retry-After (core.http.DatabaseBusy), never a 500.
         "timeout": 5,
     }
+    # Each server thread keeps its connection between requests instead of opening the file,
+    # setting the pragmas and reading the schema for every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 300
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
