@@ -106,9 +106,12 @@ def supervisor_config(*, base_dir: Path, run_dir: Path, python: str, ports: Port
     `supervisorctl -c .run/supervisord.conf` (status, restart worker...), private to this
     user and guarded by a password made for this run (the file is readable by us only)."""
 
+    def literal(value: object) -> str:
+        # supervisord expands %(name)s in its values: a literal % must be doubled.
+        return str(value).replace("%", "%%")
+
     def quoted(*words: str) -> str:
-        # supervisord expands %(name)s in commands: a literal % must be doubled.
-        return shlex.join(words).replace("%", "%%")
+        return literal(shlex.join(words))
 
     commands = {
         "web": quoted(
@@ -131,21 +134,21 @@ def supervisor_config(*, base_dir: Path, run_dir: Path, python: str, ports: Port
         "[supervisord]",
         "nodaemon=true",
         f"user={getpass.getuser()}",
-        f"directory={base_dir}",
-        f"logfile={run_dir / 'supervisord.log'}",
+        f"directory={literal(base_dir)}",
+        f"logfile={literal(run_dir / 'supervisord.log')}",
         "logfile_maxbytes=1MB",
         "logfile_backups=1",
-        f"pidfile={run_dir / 'supervisord.pid'}",
-        f"childlogdir={run_dir}",
+        f"pidfile={literal(run_dir / 'supervisord.pid')}",
+        f"childlogdir={literal(run_dir)}",
         "",
         "[unix_http_server]",
-        f"file={socket_path}",
+        f"file={literal(socket_path)}",
         "chmod=0700",
         "username=run",
         f"password={password}",
         "",
         "[supervisorctl]",
-        f"serverurl=unix://{socket_path}",
+        f"serverurl=unix://{literal(socket_path)}",
         "username=run",
         f"password={password}",
         "",
@@ -157,7 +160,7 @@ def supervisor_config(*, base_dir: Path, run_dir: Path, python: str, ports: Port
             "",
             f"[program:{name}]",
             f"command={commands[name]}",
-            f"directory={base_dir}",
+            f"directory={literal(base_dir)}",
             "autostart=true",
             # Whatever way it ends, it starts again; only a program that keeps dying within
             # a second of its start is given up on (FATAL) after 5 tries.

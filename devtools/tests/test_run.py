@@ -1,3 +1,5 @@
+import configparser
+import socket
 from io import StringIO
 
 import pytest
@@ -5,7 +7,14 @@ from django.core.management.base import OutputWrapper
 
 from devtools.processes import free_loopback_port, stop_process
 from devtools.redis_server import redis_answers
-from devtools.run import RedisUnavailable, ensure_redis
+from devtools.run import (
+    PortBusy,
+    Ports,
+    RedisUnavailable,
+    check_ports_free,
+    ensure_redis,
+    supervisor_config,
+)
 
 
 def test_starts_its_own_redis_when_none_answers(settings, tmp_path):
@@ -35,3 +44,49 @@ def test_refuses_a_remote_redis_that_does_not_answer(settings):
     settings.REDIS_URL = "redis://redis.invalid:6379/0"
     with pytest.raises(RedisUnavailable, match="does not answer; start it or unset REDIS_URL"):
         ensure_redis(OutputWrapper(StringIO()))
+
+
+def test_the_supervisor_config_runs_the_three_programs_and_restarts_them(tmp_path):
+    config = configparser.RawConfigParser()
+    config.read_string(
+        supervisor_config(
+            base_dir=tmp_path / "100% project",
+            run_dir=tmp_path / ".run",
+            python="/venv/bin/python",
+            ports=Ports(http=8000),
+        )
+    )
+    programs = {
+        section.removeprefix("program:"): config[section]
+        for section in config.sections()
+        if section.startswith("program:")
+    }
+    assert set(programs) == {"web", "websocket", "worker"}
+    for program in programs.values():
+        assert program["autorestart"] == "true"
+        assert program["stopasgroup"] == program["killasgroup"] == "true"
+        # supervisord expands %(name)s: a literal % is doubled.
+        assert program["directory"] == str(tmp_path / "100%% project")
+    assert programs["web"]["command"] == (
+        "/venv/bin/python -m gunicorn --config python:project.gunicorn_config "
+        "--bind 127.0.0.1:8000 --access-logfile -"
+    )
+    assert "--port 8001 project.asgi:application" in programs["websocket"]["command"]
+    assert programs["worker"]["command"].endswith("rqworker default --with-scheduler")
+    # The control socket is private and needs the password written beside it.
+    assert config["unix_http_server"]["chmod"] == "0700"
+    assert config["unix_http_server"]["password"] == config["supervisorctl"]["password"]
+
+
+def test_pages_find_daphne_on_the_next_port():
+    assert Ports(http=8000).websocket == 8001
+    assert Ports(http=8000).websocket_url == ":8001/ws/task/"
+
+
+def test_a_busy_port_stops_the_run_command_with_a_clear_message():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with pytest.raises(PortBusy, match=f"Port {port} is in use"):
+            check_ports_free(Ports(http=port))
+        with pytest.raises(PortBusy, match=f"Port {port} is in use"):
+            check_ports_free(Ports(http=port - 1))
