@@ -57,3 +57,31 @@ def test_once_the_lock_is_free_the_same_write_succeeds(client, user, short_busy_
     response = client.post("/students/test/", {"count": 10}, headers={"accept": "application/json"})
     assert response.status_code == 202
     assert Task.objects.count() == 1
+
+
+def test_a_lock_timeout_outside_the_view_is_a_503_too(rf):
+    """Django turns an exception raised in a middleware (the session saved on the way
+    out) into a 500 at that layer; the outer middleware answers 503 instead."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.db import OperationalError
+
+    from core.middleware import DatabaseBusyMiddleware
+
+    def saving_the_session(request):
+        raise OperationalError("database is locked")
+
+    def failing_otherwise(request):
+        raise OperationalError("no such table: somewhere")
+
+    request = rf.get("/", headers={"accept": "application/json"})
+    request.user = AnonymousUser()
+    busy = DatabaseBusyMiddleware(convert_exception_to_response(saving_the_session))(request)
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == "2"
+    assert "saved nothing" in json.loads(busy.content)["error"]
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    other = DatabaseBusyMiddleware(convert_exception_to_response(failing_otherwise))(request)
+    assert other.status_code == 500
