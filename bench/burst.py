@@ -24,7 +24,6 @@ import argparse
 import http.client
 import itertools
 import json
-import os
 import random
 import secrets
 import statistics
@@ -49,7 +48,7 @@ from bench.web_stack import (
     start_redis,
     start_topology,
 )
-from devtools.processes import free_loopback_port, stop_process
+from devtools.processes import free_loopback_port_pair, stop_process
 
 TARGET_ACHIEVED = 145
 P95_TARGETS_MS = {"nginx": 250, "make-run": 500}
@@ -203,16 +202,18 @@ def run_topology(name: str, args: argparse.Namespace) -> dict:
             topology = start_topology(env, workdir)
             url = topology.url
         else:
-            from devtools.run_copy import copy_project, start_run_command
+            from devtools.run_copy import (
+                copy_project,
+                run_command_environment,
+                start_run_command,
+            )
 
             directory = copy_project(workdir / "project")
             # One secret key for make run and this process, which writes the sessions.
-            env = {
-                **_clean_environment(),
-                "REDIS_URL": redis_url,
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            }
-            running = start_run_command(directory, env, port=_two_free_ports())
+            env = run_command_environment(
+                REDIS_URL=redis_url, DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
+            )
+            running = start_run_command(directory, env, port=free_loopback_port_pair())
             url = running.url
             setup_django(
                 {
@@ -235,21 +236,6 @@ def run_topology(name: str, args: argparse.Namespace) -> dict:
             running.stop()
         stop_process(redis_process)
     return {"figures": figures, "problems": problems}
-
-
-def _clean_environment() -> dict[str, str]:
-    dropped = {"DATABASE_URL", "WEBSOCKET_URL", "PORT", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
-    return {name: value for name, value in os.environ.items() if name not in dropped}
-
-
-def _two_free_ports() -> int:
-    import socket
-
-    while True:
-        port = free_loopback_port()
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port + 1)) != 0:
-                return port
 
 
 def report(name: str, outcome: dict) -> bool:

@@ -25,6 +25,19 @@ def free_loopback_port() -> int:
         return port
 
 
+def free_loopback_port_pair() -> int:
+    """A free loopback port whose next port is free too (`make run` serves HTTP on the
+    first and websockets on the second)."""
+    while True:
+        port = free_loopback_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def wait_for_http(url: str, process: subprocess.Popen[Any], timeout: float = 30.0) -> None:
     """Wait until `url` answers HTTP (any status) while `process` is alive."""
     deadline = time.monotonic() + timeout

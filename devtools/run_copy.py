@@ -22,6 +22,19 @@ LOCAL_STATE = shutil.ignore_patterns(
 )  # fmt: skip
 
 
+# This process's variables that would take the copy away from its embedded set-up (a test's
+# database, a websocket address or port, DEBUG or a settings module of its own).
+NOT_INHERITED = frozenset(
+    {"DATABASE_URL", "WEBSOCKET_URL", "PORT", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+)
+
+
+def run_command_environment(**values: str) -> dict[str, str]:
+    """This process's environment for `make run` in a copy, with `values` on top."""
+    inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    return {**inherited, **values}
+
+
 def copy_project(destination: Path) -> Path:
     """The project's files, without local state, in `destination` (created)."""
     shutil.copytree(PROJECT_DIR, destination, ignore=LOCAL_STATE)

@@ -4,7 +4,6 @@ job started afterwards reaches it, and Ctrl-C or SIGTERM stops every process it 
 
 import os
 import signal
-import subprocess
 import threading
 import time
 import urllib.request
@@ -13,8 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from devtools.processes import free_loopback_port
-from devtools.run_copy import RunningCommand, copy_project, start_run_command
+from devtools.processes import free_loopback_port_pair
+from devtools.run_copy import (
+    RunningCommand,
+    copy_project,
+    run_command_environment,
+    start_run_command,
+)
 
 # The run command's own database (SQLite in the copy), whichever pass of the suite this is.
 pytestmark = pytest.mark.database("sqlite")
@@ -24,31 +28,11 @@ RECONNECT_MS = 60_000
 STOP_SECONDS = 60
 
 
-def two_free_ports() -> int:
-    """A port whose next one is free too (make run serves HTTP there and websockets next)."""
-    for _ in range(50):
-        port = free_loopback_port()
-        probe = subprocess.run(
-            ["python3", "-c", f"import socket; socket.create_server(('127.0.0.1', {port + 1}))"],
-            capture_output=True,
-            timeout=30,
-        )
-        if probe.returncode == 0:
-            return port
-    raise RuntimeError("no two free consecutive loopback ports")
-
-
 @pytest.fixture
 def run_command(redis_server, tmp_path):
     directory = copy_project(tmp_path / "project")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "WEBSOCKET_URL", "PORT", "DJANGO_DEBUG"}
-    }
-    running = start_run_command(
-        directory, {**env, "REDIS_URL": redis_server}, port=two_free_ports()
-    )
+    env = run_command_environment(REDIS_URL=redis_server)
+    running = start_run_command(directory, env, port=free_loopback_port_pair())
     yield running
     running.stop()
 
