@@ -16,8 +16,8 @@ supervisord restarts whichever of them exits, so the pages stay up while a worke
 comes back. Ctrl-C or SIGTERM stops them all, then its own Redis.
 """
 
-import getpass
 import os
+import pwd
 import secrets
 import shlex
 import socket
@@ -133,7 +133,8 @@ def supervisor_config(*, base_dir: Path, run_dir: Path, python: str, ports: Port
     sections = [
         "[supervisord]",
         "nodaemon=true",
-        f"user={getpass.getuser()}",
+        # Ourselves: spares the warning supervisord prints when it runs as root unnamed.
+        f"user={pwd.getpwuid(os.getuid()).pw_name}",
         f"directory={literal(base_dir)}",
         f"logfile={literal(run_dir / 'supervisord.log')}",
         "logfile_maxbytes=1MB",
