@@ -26,6 +26,7 @@ import itertools
 import json
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,6 +236,7 @@ def run_topology(name: str, args: argparse.Namespace) -> dict:
         if running is not None:
             running.stop()
         stop_process(redis_process)
+        shutil.rmtree(workdir, ignore_errors=True)
     return {"figures": figures, "problems": problems}
 
 

@@ -65,9 +65,9 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def prepare_site(static_root: Path | None = None) -> None:
-    """Migrate, load the demo recipes and students, collect the static files (DEBUG off
-    needs the manifest) and warm the recipe cache."""
+def prepare_site() -> None:
+    """Migrate, load the demo recipes and students, and collect the static files into
+    STATIC_ROOT (`staticfiles/`, as the image does: DEBUG off needs the manifest)."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)

@@ -12,6 +12,7 @@ daphne alone. `make bench-tools` installs wrk and nginx.
 """
 
 import argparse
+import shutil
 import sys
 import urllib.request
 from pathlib import Path
@@ -95,6 +96,7 @@ def main() -> int:
         topology.close()
         stop_process(daphne)
         stop_process(redis_process)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     def best(label: str, server: str) -> float:
         return max(figures["rps"] for figures in results[(label, server)])
