@@ -5,14 +5,15 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from core.http import ServiceUnavailable, service_unavailable_response
+from core.http import RetryLater, ServiceUnavailable, retry_later_response
 
 logger = logging.getLogger(__name__)
 
 
-class ServiceUnavailableMiddleware:
-    """Turns a `ServiceUnavailable` raised by any view into one 503 answer with
-    `Retry-After`, in the client's format; the detail goes to the log only."""
+class RetryLaterMiddleware:
+    """Turns a `RetryLater` raised by any view (a service that is down: 503; a limit
+    reached: 429) into one answer with `Retry-After`, in the client's format; the detail
+    goes to the log only."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,7 +22,12 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, ServiceUnavailable):
+        if not isinstance(exception, RetryLater):
             return None
-        logger.warning("%s %s: service unavailable: %r", request.method, request.path, exception)
-        return service_unavailable_response(request, exception)
+        if isinstance(exception, ServiceUnavailable):
+            logger.warning(
+                "%s %s: service unavailable: %r", request.method, request.path, exception
+            )
+        else:
+            logger.info("%s %s: %d: %s", request.method, request.path, exception.status, exception)
+        return retry_later_response(request, exception)

@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import mimetypes
 import re
 import secrets
 import unicodedata
@@ -15,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
+from core.content_types import sniff_content_type
 from core.models import FOLDER_MAX_LENGTH, ORIGINAL_NAME_MAX_LENGTH, Document
 
 if TYPE_CHECKING:
@@ -107,12 +107,6 @@ def _sha256(uploaded_file: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _content_type(uploaded_file: UploadedFile, original_name: str) -> str:
-    guessed, _ = mimetypes.guess_type(original_name)
-    declared = (uploaded_file.content_type or "").split(";")[0].strip()
-    return (guessed or declared or "application/octet-stream")[:255]
-
-
 def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile]) -> list[Document]:
     """Store every file, then record them all; when anything fails, nothing stays.
 
@@ -124,6 +118,8 @@ def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile])
         for uploaded_file in files:
             original_name = clean_original_name(uploaded_file.name or "")
             checksum = _sha256(uploaded_file)
+            # Stored with the object too (S3's Content-Type), in place of the client's claim.
+            uploaded_file.content_type = sniff_content_type(uploaded_file, original_name)
             stored_name = default_storage.save(
                 document_key(owner, folder, original_name), uploaded_file
             )
@@ -136,7 +132,7 @@ def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile])
                     file=stored_name,
                     # Optional in the stubs; Django's upload handlers always set it.
                     size=uploaded_file.size,  # type: ignore[misc]
-                    content_type=_content_type(uploaded_file, original_name),
+                    content_type=uploaded_file.content_type[:255],
                     checksum=checksum,
                 )
             )

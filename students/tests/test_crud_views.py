@@ -62,10 +62,10 @@ def test_a_browser_is_redirected_to_its_tasks(logged_in, django_capture_on_commi
     assert "Started the CRUD job for 25 students" in response.text
 
 
-def test_a_second_start_is_refused_naming_the_running_task(
-    logged_in, make_user, django_capture_on_commit_callbacks
+def test_a_second_start_of_ones_own_is_refused_naming_that_task(
+    logged_in, user, django_capture_on_commit_callbacks
 ):
-    running = create_task(owner=make_user("other@example.com"), kind=Task.Kind.STUDENT_CRUD)
+    running = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
     with django_capture_on_commit_callbacks(execute=True):
         as_json = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
         as_html = logged_in.post(reverse("crud_job"), {"count": 10})
@@ -74,6 +74,27 @@ def test_a_second_start_is_refused_naming_the_running_task(
     assert str(running.public_id) in as_json.json()["error"]
     assert as_html.status_code == 409
     assert str(running.public_id) in as_html.text and "already queued" in as_html.text
+    assert Task.objects.count() == 1 and not queued_job_ids()
+
+
+def test_a_start_while_another_users_job_runs_names_nothing_of_theirs(
+    logged_in, make_user, django_capture_on_commit_callbacks
+):
+    running = create_task(owner=make_user("other@example.com"), kind=Task.Kind.STUDENT_CRUD)
+    running.progress = 37
+    running.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_json = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
+        as_html = logged_in.post(reverse("crud_job"), {"count": 10})
+    assert as_json.status_code == 409
+    assert as_json.json() == {
+        "error": "Another user's CRUD job is running; try again when it has ended."
+    }
+    assert as_html.status_code == 409
+    assert "Another user&#x27;s CRUD job is running" in as_html.text
+    for text in (as_json.text, as_html.text):
+        assert str(running.public_id) not in text and "37%" not in text
+        assert "other@example.com" not in text
     assert Task.objects.count() == 1 and not queued_job_ids()
 
 
