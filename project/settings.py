@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RetryLaterMiddleware",
+    "core.middleware.ControlCharacterMiddleware",
     # Last: it turns a login refused by users.lockout into the 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
