@@ -172,34 +172,57 @@ class Lease:
 
     def renew(self) -> None:
         """Push the expiry back, at most once a third of a lease (cheap to call often)."""
-        if self._client is None or time.monotonic() - self._renewed_at < self._lease_seconds / 3:
+        client = self._client
+        if client is None or time.monotonic() - self._renewed_at < self._lease_seconds / 3:
             return
         self._renewed_at = time.monotonic()
         try:
-            self._client.zadd(self._key, {self._token: time.time() + self._lease_seconds}, xx=True)
-            self._client.expire(self._key, self._lease_seconds)
+            client.zadd(self._key, {self._token: time.time() + self._lease_seconds}, xx=True)
+            client.expire(self._key, self._lease_seconds)
         except redis.RedisError:
             logger.warning("could not renew a lease of %s", self._key)
 
     def release(self) -> None:
-        if self._client is None:
+        """Free the slot (once; later calls do nothing)."""
+        client, self._client = self._client, None
+        if client is None:
             return
         try:
-            self._client.zrem(self._key, self._token)
+            client.zrem(self._key, self._token)
         except redis.RedisError:
             logger.warning("could not release a lease of %s; it expires by itself", self._key)
 
-    def hold_while(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        """Yield `chunks`, renewing the lease as they go; released when they end or are closed."""
+    def hold_while(self, chunks: Iterator[bytes]) -> "HeldChunks":
+        """`chunks`, renewing the lease as they go; released when they end or are closed."""
+        return HeldChunks(self, chunks)
+
+
+class HeldChunks:
+    """An iterator that holds a lease while it is read. Its `close()` (which a streaming
+    response calls when it ends, or when the client goes away, even before the first
+    chunk) releases the lease."""
+
+    def __init__(self, lease: Lease, chunks: Iterator[bytes]) -> None:
+        self._lease = lease
+        self._chunks = chunks
+
+    def __iter__(self) -> "HeldChunks":
+        return self
+
+    def __next__(self) -> bytes:
         try:
-            for chunk in chunks:
-                self.renew()
-                yield chunk
-        finally:
-            self.release()
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            chunk = next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+        self._lease.renew()
+        return chunk
+
+    def close(self) -> None:
+        self._lease.release()
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
 
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])

@@ -171,7 +171,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     room = max(0, settings.UPLOAD_QUOTA_BYTES - used)
     if content_length - MULTIPART_OVERHEAD_BYTES > room:
         return _upload_error(request, 413, _over_quota_message(used))
-    UPLOAD_BYTES.check(request, cost=max(1, content_length - MULTIPART_OVERHEAD_BYTES))
+    UPLOAD_BYTES.check(request, cost=max(1, content_length))
     size_limit = FileSizeLimitHandler(
         request, max_file_size=settings.UPLOAD_MAX_FILE_SIZE, max_total_size=room
     )

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.csp.SiteCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -272,6 +272,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# django-rq's dashboard (staff only; reached at both addresses) inlines its scripts and
+# styles: only there are inline ones allowed (core.csp).
+CSP_INLINE_ALLOWED_PREFIXES = ["/django-rq/", "/admin/django_rq/"]
 # Powerful browser features the site never uses, refused to every frame.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
@@ -328,8 +331,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # The Elasticsearch client logs every request at INFO; keep its warnings and errors.
-    "loggers": {"elastic_transport.transport": {"level": "WARNING"}},
+    # The Elasticsearch client logs every request at INFO, django-axes every login; keep
+    # their warnings (failed logins, lockouts) and errors.
+    "loggers": {
+        "elastic_transport.transport": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # /healthz: components for staff sessions and for this bearer token; checks are cached.

@@ -77,27 +77,6 @@ def test_a_second_start_of_ones_own_is_refused_naming_that_task(
     assert Task.objects.count() == 1 and not queued_job_ids()
 
 
-def test_a_start_while_another_users_job_runs_names_nothing_of_theirs(
-    logged_in, make_user, django_capture_on_commit_callbacks
-):
-    running = create_task(owner=make_user("other@example.com"), kind=Task.Kind.STUDENT_CRUD)
-    running.progress = 37
-    running.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        as_json = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
-        as_html = logged_in.post(reverse("crud_job"), {"count": 10})
-    assert as_json.status_code == 409
-    assert as_json.json() == {
-        "error": "Another user's CRUD job is running; try again when it has ended."
-    }
-    assert as_html.status_code == 409
-    assert "Another user&#x27;s CRUD job is running" in as_html.text
-    for text in (as_json.text, as_html.text):
-        assert str(running.public_id) not in text and "37%" not in text
-        assert "other@example.com" not in text
-    assert Task.objects.count() == 1 and not queued_job_ids()
-
-
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
