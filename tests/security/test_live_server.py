@@ -3,6 +3,7 @@ a websocket from a foreign origin, oversized and malformed headers, a spoofed Ho
 is refused with a 4xx or a closed connection, never a 500, and the server keeps serving."""
 
 import socket
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,10 +18,8 @@ def raw_request(base_url: str, request: bytes) -> bytes:
     """Send bytes as they are; return what the server answered before closing (or 5 s)."""
     parts = urlsplit(base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-        try:
+        with suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         answer = b""
         try:
             while chunk := sock.recv(65536):

@@ -11,6 +11,7 @@ rest of the body is then read and dropped, so that the client, still sending, ge
 import http.client
 import subprocess
 import sys
+from contextlib import suppress
 
 import pytest
 from django.conf import settings
@@ -45,7 +46,7 @@ def gunicorn(live_server_env, tmp_path):
     (tmp_path / "tmp").mkdir()
     log = tmp_path / "gunicorn.log"
     with open(log, "wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
+        process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"),
                 *("--worker-class", "gthread", "--workers", "1", "--threads", "2"),
@@ -81,10 +82,8 @@ def upload(port, user, body, content_type, content_length=None):
     ):
         connection.putheader(name, value)
     connection.endheaders()
-    try:
+    with suppress(BrokenPipeError, ConnectionResetError):
         connection.send(body)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
     response = connection.getresponse()
     answer = (response.status, int(response.getheader(BYTES_READ_HEADER)), response.read())
     connection.close()
@@ -92,7 +91,7 @@ def upload(port, user, body, content_type, content_length=None):
 
 
 def test_a_body_declared_too_large_is_refused_before_a_byte_is_read(gunicorn, user):
-    port, media, temporary = gunicorn
+    port, _, _ = gunicorn
     body, content_type = multipart_body([("folder", "F")], [("file", "big.bin", b"x" * MIB)])
     status, read, answer = upload(port, user, body, content_type, content_length=BODY_LIMIT + 1)
     assert status == 413
