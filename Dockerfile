@@ -52,4 +52,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c 'import os, urllib.request as r; h = os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")[0].strip().lstrip("*.") or "localhost"; r.urlopen(r.Request("http://127.0.0.1:8000/healthz", headers={"Host": h}), timeout=4)'
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "project.asgi:application"]
+# No --proxy-headers: daphne would take the client's own (leftmost) X-Forwarded-For hop as
+# the address; the app reads the header itself, from the right (core.client_address).
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "project.asgi:application"]
