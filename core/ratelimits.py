@@ -150,8 +150,8 @@ class ConcurrencyLimit:
             logger.warning("concurrency limit %s not applied: Redis did not answer", self.name)
             return Lease(None, key, token, self.lease_seconds)
         lease = Lease(client, key, token, self.lease_seconds)
-        # Ranked by expiry: the new lease is last unless older ones are about to expire,
-        # and counting the ones before it is what matters.
+        # Leases rank by expiry and the new one expires last: its rank is the number of
+        # slots already held.
         if rank is not None and rank >= self.maximum:
             lease.release()
             raise TooManyRequests(self.message, retry_after=DEFAULT_CONCURRENCY_RETRY_AFTER)

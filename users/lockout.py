@@ -70,7 +70,7 @@ def lockout_response(
     return error_response(request, message, status=429, headers={"Retry-After": str(seconds)})
 
 
-class FailOpenCacheHandler(AxesCacheHandler):
+class FailOpenCacheHandler(AxesCacheHandler):  # type: ignore[misc]  # axes ships no types
     """Axes' cache handler, letting logins through (with a warning) while Redis is down:
     an outage of the counters must not lock everyone out."""
 
