@@ -1,4 +1,3 @@
-import sys
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -12,17 +11,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import report_error
 from core.forms import UploadForm
 from core.health import cached_component_health
-from core.http import AuthenticatedHttpRequest, error_response, json_error, wants_json
+from core.http import AuthenticatedHttpRequest, json_error, wants_json
 from core.ratelimits import UPLOAD_BYTES, ZIP_DOWNLOADS
 from core.selectors import folder_documents, folder_names, folder_summaries, storage_used
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
@@ -57,57 +54,6 @@ def _may_see_components(request: HttpRequest) -> bool:
 def livez(request: HttpRequest) -> JsonResponse:
     """The process answers: nothing else is touched (no database, session or cache)."""
     return JsonResponse({"status": "ok"})
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a plain sentence and an error id; the exception goes to the log under it.
-
-    Rendered without the site's layout and context processors, which may need the very
-    database or cache that failed."""
-    error_id = report_error(
-        f"unhandled exception on {request.method} {request.path}", exc=sys.exc_info()[1]
-    )
-    message = (
-        "Something went wrong on our side and this request was not completed. "
-        f"If it keeps happening, tell us the error id {error_id}."
-    )
-    if wants_json(request):
-        return json_error(message, status=500, extra={"error_id": error_id})
-    page = render_to_string("error_plain.html", {"error_message": message, "error_id": error_id})
-    return HttpResponse(page, status=500)
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler400 (a malformed request, a Host the site does not serve...)."""
-    return _plain_error(request, 400, "This request could not be understood.")
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler403."""
-    return error_response(request, "You are not allowed to do this.", status=403)
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler404: never repeats the path or the reason."""
-    return error_response(request, "There is nothing at this address.", status=404)
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: the reason goes to the log (Django logs it), not to the page."""
-    return error_response(
-        request,
-        "This form was sent without a valid security token, so nothing was done. "
-        "Reload the page and try again.",
-        status=403,
-    )
-
-
-def _plain_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """An error page that needs nothing from the request beyond its Accept header."""
-    if wants_json(request):
-        return json_error(message, status=status)
-    page = render_to_string("error_plain.html", {"error_message": message, "status": status})
-    return HttpResponse(page, status=status)
 
 
 def _upload_page(

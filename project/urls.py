@@ -16,7 +16,7 @@ urlpatterns = [
 ]
 
 # Error pages in the client's format that never repeat the request or internal detail.
-handler400 = "core.views.bad_request"
-handler403 = "core.views.permission_denied"
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -26,7 +26,7 @@ def explode_json(request):
 
 
 urlpatterns = [path("explode/", explode), path("explode.json", explode_json)]
-handler500 = "core.views.server_error"
+handler500 = "core.error_pages.server_error"
 
 
 @pytest.fixture
