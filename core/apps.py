@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 - registers the system checks
         from core.health import database_probe, redis_probe, register_probe, storage_probe
 
         register_probe("database", database_probe)

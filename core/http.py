@@ -7,7 +7,10 @@ otherwise. Every JSON error has the same shape:
     {"error": "a sentence for people", "errors": {field: [{"message", "code"}]}}
 
 where `errors` appears only for form errors (Django's `form.errors.get_json_data()`),
-and any extra keys a view documents (e.g. the task a 409 names) sit beside them.
+and any extra keys a view documents (e.g. the task a 409 names, the id of a 500) sit
+beside them. A view that cannot answer now raises a `RetryLater` error: a backing service
+that is down (`ServiceUnavailable`, 503) or a limit the client reached (`TooManyRequests`,
+429), both with `Retry-After`.
 """
 
 from collections.abc import Callable, Mapping
@@ -28,14 +31,20 @@ HTML = "text/html"
 DEFAULT_RETRY_AFTER_SECONDS = 5
 
 
-class ServiceUnavailable(Exception):
-    """A backing service (search engine, file store, job queue, database lock...) did not
-    answer. Raised out of a view, it becomes a 503 with `Retry-After` in the client's
-    format (core.middleware.ServiceUnavailableMiddleware); `user_message` is what people
-    read, never the internal detail in `str(exc)`."""
+class RetryLater(Exception):
+    """An error the client may retry after `retry_after` seconds. Raised out of a view it
+    becomes `status` with `Retry-After`, in the client's format
+    (core.middleware.RetryLaterMiddleware); `user_message` is what people read, never the
+    internal detail in `str(exc)`."""
 
+    status = 503
     user_message = "A service this page needs is not answering; try again in a moment."
     retry_after = DEFAULT_RETRY_AFTER_SECONDS
+
+
+class ServiceUnavailable(RetryLater):
+    """A backing service (search engine, file store, job queue, database lock...) did not
+    answer: a 503."""
 
 
 class DatabaseBusy(ServiceUnavailable):
@@ -49,6 +58,17 @@ class DatabaseBusy(ServiceUnavailable):
 def is_database_lock_timeout(exc: BaseException) -> bool:
     """True for SQLite's "database is locked" (the busy timeout ran out)."""
     return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+class TooManyRequests(RetryLater):
+    """The client went past one of the limits of core.ratelimits: a 429."""
+
+    status = 429
+
+    def __init__(self, user_message: str, *, retry_after: int) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.retry_after = retry_after
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -114,11 +134,11 @@ def error_response(
     return response
 
 
-def service_unavailable_response(request: HttpRequest, exc: ServiceUnavailable) -> HttpResponse:
-    """The 503 answer for a backing service that is down."""
+def retry_later_response(request: HttpRequest, exc: RetryLater) -> HttpResponse:
+    """The answer to a `RetryLater` error: its status, its message and `Retry-After`."""
     return error_response(
         request,
         exc.user_message,
-        status=503,
+        status=exc.status,
         headers={"Retry-After": str(exc.retry_after)},
     )

@@ -32,3 +32,9 @@ def folder_names(owner: "_User") -> list[str]:
 def folder_documents(owner: "_User", folder: str) -> list[Document]:
     """The owner's documents in one folder (empty for a folder they do not have)."""
     return list(Document.objects.filter(owner=owner, folder=folder).order_by("original_name", "id"))
+
+
+def storage_used(owner: "_User") -> int:
+    """Bytes the owner's documents take, for the storage quota."""
+    total: int | None = Document.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"]
+    return total or 0

@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import mimetypes
 import re
 import secrets
 import unicodedata
@@ -15,7 +14,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
+from core.content_types import sniff_content_type
 from core.models import FOLDER_MAX_LENGTH, ORIGINAL_NAME_MAX_LENGTH, Document
+from core.text import has_control_characters, without_control_characters
 
 if TYPE_CHECKING:
     # django-stubs' name for settings.AUTH_USER_MODEL (see core.http).
@@ -32,21 +33,9 @@ class StorageUnavailable(Exception):
     """The file store did not take the upload; nothing was recorded."""
 
 
-# Bidirectional overrides can make "gnp.exe" read as "exe.png"; joiners stay for emoji.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _without_control_characters(text: str) -> str:
-    return "".join(
-        char
-        for char in text
-        if unicodedata.category(char) not in {"Cc", "Cs", "Co"} and char not in BIDI_CONTROLS
-    )
-
-
 def clean_folder_name(raw: str) -> str:
     """The folder as the user will see it, or a ValidationError saying what is wrong."""
-    if _without_control_characters(raw) != raw:
+    if has_control_characters(raw):
         raise ValidationError("A folder name cannot contain control characters.")
     folder = unicodedata.normalize("NFC", raw).strip()
     if not folder:
@@ -63,7 +52,7 @@ def clean_folder_name(raw: str) -> str:
 def clean_original_name(raw: str) -> str:
     """The name shown and put in zips: no path, no control characters, at most 255 characters."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", _without_control_characters(name)).strip()
+    name = unicodedata.normalize("NFC", without_control_characters(name)).strip()
     if name in {"", ".", ".."}:
         return "unnamed"
     return _shorten(name, ORIGINAL_NAME_MAX_LENGTH)
@@ -107,12 +96,6 @@ def _sha256(uploaded_file: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _content_type(uploaded_file: UploadedFile, original_name: str) -> str:
-    guessed, _ = mimetypes.guess_type(original_name)
-    declared = (uploaded_file.content_type or "").split(";")[0].strip()
-    return (guessed or declared or "application/octet-stream")[:255]
-
-
 def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile]) -> list[Document]:
     """Store every file, then record them all; when anything fails, nothing stays.
 
@@ -124,6 +107,8 @@ def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile])
         for uploaded_file in files:
             original_name = clean_original_name(uploaded_file.name or "")
             checksum = _sha256(uploaded_file)
+            # Stored with the object too (S3's Content-Type), in place of the client's claim.
+            uploaded_file.content_type = sniff_content_type(uploaded_file, original_name)
             stored_name = default_storage.save(
                 document_key(owner, folder, original_name), uploaded_file
             )
@@ -136,7 +121,7 @@ def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile])
                     file=stored_name,
                     # Optional in the stubs; Django's upload handlers always set it.
                     size=uploaded_file.size,  # type: ignore[misc]
-                    content_type=_content_type(uploaded_file, original_name),
+                    content_type=uploaded_file.content_type[:255],
                     checksum=checksum,
                 )
             )

@@ -1,5 +1,5 @@
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,15 +11,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.crypto import constant_time_compare
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import UploadForm
-from core.health import component_health
+from core.health import cached_component_health
 from core.http import AuthenticatedHttpRequest, json_error, wants_json
-from core.selectors import folder_documents, folder_names, folder_summaries
+from core.ratelimits import UPLOAD_BYTES, ZIP_DOWNLOADS
+from core.selectors import folder_documents, folder_names, folder_summaries, storage_used
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
 from core.upload_handlers import FileSizeLimitHandler
 from core.zips import folder_zip_chunks, in_worker_threads
@@ -31,11 +33,27 @@ MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    healthy, components = component_health()
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "components": components},
-        status=200 if healthy else 503,
-    )
+    """Anyone gets the overall status; staff sessions and METRICS_TOKEN get each part."""
+    healthy, components = cached_component_health()
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable"}
+    if _may_see_components(request):
+        body["components"] = components
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _may_see_components(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and constant_time_compare(presented.strip(), token):
+        return True
+    return bool(request.user.is_authenticated and request.user.is_staff)
+
+
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> JsonResponse:
+    """The process answers: nothing else is touched (no database, session or cache)."""
+    return JsonResponse({"status": "ok"})
 
 
 def _upload_page(
@@ -62,6 +80,14 @@ def _upload_error(
     return _upload_page(request, form=form, errors=[message], status=status)
 
 
+def _over_quota_message(used: int) -> str:
+    quota = filesizeformat(settings.UPLOAD_QUOTA_BYTES)
+    return (
+        f"This upload does not fit in your storage quota of {quota} (you use "
+        f"{filesizeformat(used)}); nothing was uploaded."
+    )
+
+
 def _too_large_message(file_name: str | None = None) -> str:
     limit = filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)
     if file_name:
@@ -83,21 +109,31 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         content_length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return _upload_error(request, 400, "The request has an invalid Content-Length.")
+    # Everything below is decided before a byte of the body is read.
     max_body = settings.UPLOAD_MAX_FILE_SIZE * settings.UPLOAD_MAX_FILES + MULTIPART_OVERHEAD_BYTES
     if content_length > max_body:
         return _upload_error(request, 413, _too_large_message())
-    size_limit = FileSizeLimitHandler(request, max_file_size=settings.UPLOAD_MAX_FILE_SIZE)
+    used = storage_used(request.user)
+    room = max(0, settings.UPLOAD_QUOTA_BYTES - used)
+    if content_length - MULTIPART_OVERHEAD_BYTES > room:
+        return _upload_error(request, 413, _over_quota_message(used))
+    UPLOAD_BYTES.check(request, cost=max(1, content_length))
+    size_limit = FileSizeLimitHandler(
+        request, max_file_size=settings.UPLOAD_MAX_FILE_SIZE, max_total_size=room
+    )
     request.upload_handlers = [size_limit, TemporaryFileUploadHandler(request)]
-    return csrf_protect(_store_upload)(request, size_limit)
+    return csrf_protect(_store_upload)(request, size_limit, used)
 
 
 def _store_upload(
-    request: AuthenticatedHttpRequest, size_limit: FileSizeLimitHandler
+    request: AuthenticatedHttpRequest, size_limit: FileSizeLimitHandler, used: int
 ) -> HttpResponse:
     # Reading request.FILES parses the body through the handlers set above.
     form = UploadForm(request.POST, request.FILES)
     if size_limit.too_large_file_name is not None:
         return _upload_error(request, 413, _too_large_message(size_limit.too_large_file_name))
+    if size_limit.over_total:
+        return _upload_error(request, 413, _over_quota_message(used))
     if not form.is_valid():
         message = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return _upload_error(request, 400, message, form)
@@ -110,6 +146,7 @@ def _store_upload(
         return _upload_error(
             request, 503, "The file store is not answering, so nothing was saved. Try again soon."
         )
+    UPLOAD_BYTES.record(request, cost=max(1, sum(document.size for document in documents)))
     if wants_json(request):
         return JsonResponse(
             {
@@ -148,7 +185,8 @@ def download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         if wants_json(request):
             return json_error(message, status=404)
         return _download_page(request, errors=[message], status=404)
-    chunks = folder_zip_chunks(folder, documents)
+    lease = ZIP_DOWNLOADS.acquire(request)
+    chunks = lease.hold_while(folder_zip_chunks(folder, documents))
     response = StreamingHttpResponse(
         # Under ASGI a plain iterator would be read whole before the first byte is sent.
         in_worker_threads(chunks) if isinstance(request, ASGIRequest) else chunks,

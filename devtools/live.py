@@ -26,17 +26,19 @@ def start_gunicorn(
     workers: int | None = 2,
     threads: int | None = 4,
     access_log: bool = True,
+    application: str | None = None,
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    """A real gunicorn serving the WSGI app with the production configuration
-    (project/gunicorn_config.py) and `workers` x `threads` (None: the configuration's
-    defaults), its access log in `log_path` unless `access_log` is off; returns (url,
-    process)."""
+    """A real gunicorn serving the WSGI app (or `application`, a "module:callable" that
+    wraps it) with the production configuration (project/gunicorn_config.py) and `workers`
+    x `threads` (None: the configuration's defaults), its access log in `log_path` unless
+    `access_log` is off; returns (url, process)."""
     port = free_loopback_port()
     command = [
         sys.executable, "-m", "gunicorn",
         "--config", "python:project.gunicorn_config",
         "--bind", f"127.0.0.1:{port}",
         *(["--access-logfile", "-"] if access_log else []),
+        *([application] if application else []),
     ]  # fmt: skip
     sized = dict(env)
     for name, value in (("WEB_CONCURRENCY", workers), ("GUNICORN_THREADS", threads)):

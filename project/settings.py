@@ -7,6 +7,7 @@ local Redis, media on the local disk and search on the database backend.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from project.settings_helpers import (
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_rq",
+    "axes",
     "users",
     "cookbook",
     # Before django_elasticsearch_dsl: its search_index command wraps that app's.
@@ -59,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.csp.SiteCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,7 +71,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.ServiceUnavailableMiddleware",
+    "core.middleware.RetryLaterMiddleware",
+    "core.middleware.ControlCharacterMiddleware",
+    # Last: it turns a login refused by users.lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -110,6 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 300
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request (and /healthz) in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -124,6 +133,12 @@ RQ_QUEUES = redis_rq_queues(REDIS_URL)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "users.CustomUser"
+# django-axes first: it refuses logins of a locked-out account or address before any
+# password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -201,6 +216,8 @@ COOKBOOK_CACHE_TTL = env.int("COOKBOOK_CACHE_TTL", default=3600)
 # arrives; every uploaded file spills to a temporary file instead of staying in memory.
 UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=100 * 1024 * 1024)
 UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
+# What one user may keep stored, in bytes (1 GiB).
+UPLOAD_QUOTA_BYTES = env.int("UPLOAD_QUOTA_BYTES", default=1024**3)
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 ZIP_DOWNLOAD_CHUNK_SIZE = 256 * 1024
@@ -222,14 +239,98 @@ DEMO_DATA_COMMANDS = ["create_demo_account", "load_recipes", "load_demo_students
 # Production hardening; every value can be relaxed through the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Both bind every subdomain (preload: for years, through the browsers' lists): only on request.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    # check --deploy warns about each of the two when it is off; off is the chosen default.
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from the site
+# itself; no inline script or style anywhere, no plugin, no framing, forms post only here.
+# A websocket on another origin (WEBSOCKET_URL) is added to connect-src.
+_websocket_origin = (
+    "/".join(WEBSOCKET_URL.split("/", 3)[:3])
+    if WEBSOCKET_URL.startswith(("ws://", "wss://"))
+    else ""
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, *([_websocket_origin] if _websocket_origin else [])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# django-rq's dashboard (staff only; reached at both addresses) inlines its scripts and
+# styles: only there are inline ones allowed (core.csp).
+CSP_INLINE_ALLOWED_PREFIXES = ["/django-rq/", "/admin/django_rq/"]
+# Powerful browser features the site never uses, refused to every frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
+# The client's address (core.client_address): X-Forwarded-For is read only from these
+# proxies, from the right. Loopback by default (nginx on the same host); behind the
+# compose stack's nginx, its network (see .env.example).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.0/8", "::1/128"])
+
+# Limits (core.ratelimits declares them; README "Security"): "<count>/<period>" per user or
+# per client address, counted in Redis.
+RATE_LIMITS = {
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/hour"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/hour"),
+    "job_start": env.str("RATE_LIMIT_JOB_START", default="10/hour"),
+    # The search box sends at most one request per 200 ms of typing: 5 a second.
+    "search": env.str("RATE_LIMIT_SEARCH", default="600/minute"),
+    "upload_bytes": env.str("RATE_LIMIT_UPLOAD_BYTES", default=f"{5 * 1024**3}/hour"),
+    "api": env.str("RATE_LIMIT_API", default="1000/hour"),
+}
+CONCURRENCY_LIMITS = {"zip_downloads": env.int("ZIP_DOWNLOADS_AT_ONCE", default=2)}
+
+# Failed logins (django-axes, counted in Redis through the cache): per account and per
+# client address, locked out after LOGIN_FAILURE_LIMIT failures; the lockout doubles with
+# each further LOGIN_FAILURE_LIMIT failures, up to LOGIN_LOCKOUT_MAX_SECONDS.
+AXES_HANDLER = "users.lockout.FailOpenCacheHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)
+LOGIN_LOCKOUT_MAX_SECONDS = env.int("LOGIN_LOCKOUT_MAX_SECONDS", default=3600)
+AXES_COOLOFF_TIME = "users.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "users.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "users.lockout.login_name"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,
@@ -237,9 +338,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # The Elasticsearch client logs every request at INFO; keep its warnings and errors.
-    "loggers": {"elastic_transport.transport": {"level": "WARNING"}},
+    # The Elasticsearch client logs every request at INFO, django-axes every login; keep
+    # their warnings (failed logins, lockouts) and errors.
+    "loggers": {
+        "elastic_transport.transport": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
+
+# /healthz: components for staff sessions and for this bearer token; checks are cached.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=5.0)
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

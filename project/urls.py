@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import healthz, livez
 
 urlpatterns = [
     path("", include("cookbook.urls")),
@@ -11,5 +11,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("result/", include("users.task_urls")),
 ]
+
+# Error pages in the client's format that never repeat the request or internal detail.
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -15,6 +15,7 @@ from core.http import (
     json_only,
     wants_json,
 )
+from core.ratelimits import JOB_START, SEARCH, rate_limited
 from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
@@ -36,6 +37,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         search["error"] = form.errors["q"][0]
     elif query := form.cleaned_data["q"]:
+        SEARCH.hit(request)
         search["query"] = query
         try:
             search["answer"] = search_students(query)
@@ -58,6 +60,7 @@ def student_search(request: HttpRequest, query: str | None = None) -> HttpRespon
     if not form.is_valid():
         message = str(form.errors["q"][0])
         return json_error(message, status=400, errors=form.errors.get_json_data())
+    SEARCH.hit(request)
     answer = search_students(form.cleaned_data["q"])
     return JsonResponse(
         {
@@ -72,6 +75,7 @@ def student_search(request: HttpRequest, query: str | None = None) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited(JOB_START)
 def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: explain the CRUD job; POST `count`: start it (202 JSON or redirect to /result/)."""
     if request.method == "GET":
@@ -90,16 +94,18 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
         task = start_crud_job(owner=request.user, count=count)
     except TaskAlreadyActive as busy:
         running = busy.task
-        text = (
-            f"A CRUD job is already {running.status} (task {running.public_id}, "
-            f"{running.progress}%); wait for it to end before starting another."
-        )
-        if wants_json(request):
-            return json_error(
-                text,
-                status=409,
-                extra={"task_id": str(running.public_id), "status": running.status},
+        # Only the requester's own task is named: another user's id and progress are theirs.
+        own = running.owner_id == request.user.pk
+        if own:
+            text = (
+                f"Your CRUD job is already {running.status} (task {running.public_id}, "
+                f"{running.progress}%); wait for it to end before starting another."
             )
+        else:
+            text = "Another user's CRUD job is running; try again when it has ended."
+        if wants_json(request):
+            extra = {"task_id": str(running.public_id), "status": running.status} if own else {}
+            return json_error(text, status=409, extra=extra)
         form.add_error(None, text)
         return render(request, "students/crud_job.html", {"form": form}, status=409)
 

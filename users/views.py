@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.http import AuthenticatedHttpRequest, json_error, json_only
+from core.ratelimits import SIGNUP, rate_limited
 from users.forms import EmailAuthenticationForm, SignupForm
 from users.selectors import task_of, task_update_message, tasks_of
 from users.services import signup_user
@@ -38,6 +39,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@rate_limited(SIGNUP)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request))

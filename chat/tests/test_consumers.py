@@ -20,7 +20,7 @@ RECEIVE_TIMEOUT = 10
 
 def session_cookie(user, password):
     client = Client()
-    assert client.login(username=user.email, password=password)
+    client.force_login(user)
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.urls import ResolverMatch
 
 from core.http import ServiceUnavailable, error_response, json_error, json_only, wants_json
-from core.middleware import ServiceUnavailableMiddleware
+from core.middleware import RetryLaterMiddleware
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_service_unavailable_becomes_a_503_with_retry_after(factory, accept):
 
     request = factory.get("/anything", HTTP_ACCEPT=accept)
     request.user = AnonymousUser()
-    middleware = ServiceUnavailableMiddleware(lambda request: HttpResponse())
+    middleware = RetryLaterMiddleware(lambda request: HttpResponse())
     response = middleware.process_exception(request, _QueueDown("redis at 10.0.0.3 refused"))
     assert response.status_code == 503
     assert response["Retry-After"] == "7"

@@ -62,10 +62,10 @@ def test_a_browser_is_redirected_to_its_tasks(logged_in, django_capture_on_commi
     assert "Started the CRUD job for 25 students" in response.text
 
 
-def test_a_second_start_is_refused_naming_the_running_task(
-    logged_in, make_user, django_capture_on_commit_callbacks
+def test_a_second_start_of_ones_own_is_refused_naming_that_task(
+    logged_in, user, django_capture_on_commit_callbacks
 ):
-    running = create_task(owner=make_user("other@example.com"), kind=Task.Kind.STUDENT_CRUD)
+    running = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
     with django_capture_on_commit_callbacks(execute=True):
         as_json = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
         as_html = logged_in.post(reverse("crud_job"), {"count": 10})

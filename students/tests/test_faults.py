@@ -37,8 +37,9 @@ def daphne_on_doomed_node(doomed_node, live_server_env, tmp_path):
 
 
 def test_engine_outage_and_recovery(
-    doomed_node, daphne_on_doomed_node, page, client, user, password, caplog
+    doomed_node, daphne_on_doomed_node, page, client, user, password, caplog, settings
 ):
+    settings.HEALTH_CACHE_SECONDS = 0  # /healthz checks again on each call
     client.force_login(user)
     make_students()
     assert client.get("/students/search/", {"q": "smith"}).json()["count"] == 2

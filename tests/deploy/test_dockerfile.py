@@ -113,7 +113,8 @@ def test_the_websocket_service_runs_daphne_on_the_port_the_health_check_asks(app
     command = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["websocket"]["command"]
     assert command[0] == "daphne"
     assert command[-1] == "project.asgi:application"
-    assert "--proxy-headers" in command
+    # The app reads X-Forwarded-For itself, from the right; daphne would trust its left.
+    assert "--proxy-headers" not in command
     port = command[command.index("--port") + 1]
     assert f"http://127.0.0.1:{port}/healthz" in healthcheck.arguments
 

@@ -82,15 +82,26 @@ def test_a_row_catches_up_from_its_status_url_when_the_socket_reconnects(
 def test_an_absolute_websocket_url_is_used_as_it_is(page, client, user, live_daphne):
     """WEBSOCKET_URL may name another host (a separate websocket tier): the page opens it
     there rather than on its own origin."""
-    elsewhere = f"{live_daphne.replace('http://127.0.0.1', 'ws://localhost')}/ws/task/"
+    origin = live_daphne.replace("http://127.0.0.1", "ws://localhost")
+    elsewhere = f"{origin}/ws/task/"
     logged_in_page(page, client, user, live_daphne)
 
     def as_if_configured_elsewhere(route):
         rendered = route.fetch()
         html = rendered.text()
         assert '<meta name="websocket-url" content="/ws/task/">' in html
+        # Configured so, the Content-Security-Policy lets pages connect there too.
+        policy = rendered.headers["content-security-policy"]
+        assert policy.count("connect-src 'self'") == 1
         route.fulfill(
-            response=rendered, body=html.replace('content="/ws/task/"', f'content="{elsewhere}"')
+            response=rendered,
+            body=html.replace('content="/ws/task/"', f'content="{elsewhere}"'),
+            headers={
+                **rendered.headers,
+                "content-security-policy": policy.replace(
+                    "connect-src 'self'", f"connect-src 'self' {origin}"
+                ),
+            },
         )
 
     page.route(f"{live_daphne}/", as_if_configured_elsewhere)

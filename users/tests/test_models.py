@@ -37,6 +37,7 @@ def test_email_is_unique_whatever_its_case(password):
         CustomUser.objects.create_user("CAROL@example.com", password)
 
 
-def test_authenticate_ignores_email_case(user, password):
-    assert authenticate(username="ALICE@example.com", password=password) == user
-    assert authenticate(username="alice@example.com", password="wrong") is None
+def test_authenticate_ignores_email_case(user, password, rf):
+    request = rf.post("/accounts/login/")
+    assert authenticate(request, username="ALICE@example.com", password=password) == user
+    assert authenticate(request, username="alice@example.com", password="wrong") is None

@@ -240,7 +240,9 @@ class ElasticsearchBackend(SearchBackend):
 
     def ping(self) -> str:
         """The cluster health status ("green", "yellow"); raises when it does not answer."""
-        health = self.client.options(request_timeout=SEARCH_TIMEOUT_SECONDS).cluster.health()
+        # No retry: /healthz and wait_for_services ask again on their own schedule.
+        client = self.client.options(request_timeout=SEARCH_TIMEOUT_SECONDS, max_retries=0)
+        health = client.cluster.health()
         if health["status"] == "red":
             raise SearchUnavailable("the cluster status is red")
         return str(health["status"])
