@@ -11,7 +11,7 @@ def test_all_parts_answer(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["components"]) == {"database", "redis", "search", "storage"}
+    assert set(body["components"]) == {"database", "redis", "search", "search_sync", "storage"}
     assert all(part["ok"] for part in body["components"].values())
     assert body["components"]["database"]["backend"] == connection.vendor
     assert body["components"]["search"]["backend"] == "database"

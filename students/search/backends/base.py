@@ -105,6 +105,20 @@ class SearchBackend(ABC):
         """Delete the documents of these student ids; return how many were sent."""
 
     @abstractmethod
+    def apply_changes(self, students: Sequence[Student], removed: Iterable[int]) -> dict[int, str]:
+        """Put these students in the index as they are and drop the documents of `removed`
+        (the search outbox's changes), visible at once; return the ids refused, with why."""
+
+    def range_checksums(self, range_size: int) -> dict[int, tuple[int, int]]:
+        """{id // range_size: (documents, sum of their checksums)} of the index in service;
+        for the reconciliation of backends that keep their own index (`syncs_each_write`)."""
+        raise NotImplementedError(f"The {self.name} backend keeps no index of its own.")
+
+    def checksums_between(self, low: int, high: int) -> dict[int, int | None]:
+        """{id: checksum} of the documents with low <= id < high (see `range_checksums`)."""
+        raise NotImplementedError(f"The {self.name} backend keeps no index of its own.")
+
+    @abstractmethod
     def refresh(self) -> None:
         """Make every write so far visible to searches."""
 

@@ -64,6 +64,7 @@ def student_source(student: Student) -> dict[str, Any]:
         "email": student.email,
         "age": student.age,
         "terms": student.folded_terms(),
+        "checksum": student.index_checksum(),
     }
 
 
@@ -174,6 +175,71 @@ class ElasticsearchBackend(SearchBackend):
         ):
             sent += 1
         return sent
+
+    def apply_changes(self, students: Sequence[Student], removed: Iterable[int]) -> dict[int, str]:
+        """Index `students` and delete the documents of `removed` through the alias, visible
+        to searches at once; return the ids that the engine refused, with its reason. Raises
+        one of ENGINE_ERRORS when the engine does not answer."""
+        self.ensure_ready()
+        actions: list[dict[str, Any]] = [
+            {"_op_type": "index", "_index": self.alias, "_id": student.pk, "_source": source}
+            for student in students
+            for source in [student_source(student)]
+        ]
+        actions += [{"_op_type": "delete", "_index": self.alias, "_id": pk} for pk in removed]
+        refused: dict[int, str] = {}
+        for ok, item in streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK_SIZE,
+            max_retries=2,
+            raise_on_error=False,
+            refresh=True,
+        ):
+            operation, outcome = next(iter(item.items()))
+            if not ok and not (operation == "delete" and outcome.get("status") == 404):
+                refused[int(outcome["_id"])] = str(outcome.get("error", outcome.get("status")))
+        return refused
+
+    def range_checksums(self, range_size: int) -> dict[int, tuple[int, int]]:
+        """{range number (id // range_size): (documents, sum of their checksums)} of the
+        index in service; empty when there is no index."""
+        try:
+            response = self.client.search(
+                index=self.alias,
+                size=0,
+                aggs={
+                    "ranges": {
+                        "histogram": {"field": "id", "interval": range_size, "min_doc_count": 1},
+                        "aggs": {"checksum": {"sum": {"field": "checksum"}}},
+                    }
+                },
+            )
+        except NotFoundError:
+            return {}
+        return {
+            int(bucket["key"]) // range_size: (
+                bucket["doc_count"],
+                int(bucket["checksum"]["value"]),
+            )
+            for bucket in response["aggregations"]["ranges"]["buckets"]
+        }
+
+    def checksums_between(self, low: int, high: int) -> dict[int, int | None]:
+        """{id: checksum} of the documents with low <= id < high (at most 10,000 ids)."""
+        try:
+            response = self.client.search(
+                index=self.alias,
+                query={"range": {"id": {"gte": low, "lt": high}}},
+                size=high - low,
+                source={"includes": ["id", "checksum"]},
+            )
+        except NotFoundError:
+            return {}
+        return {
+            int(hit["_source"]["id"]): hit["_source"].get("checksum")
+            for hit in response["hits"]["hits"]
+        }
 
     def refresh(self) -> None:
         self.client.indices.refresh(index=self.alias)
