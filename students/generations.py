@@ -48,11 +48,11 @@ def begin_generation(*, task_id: UUID | str | None) -> int:
     """
     with transaction.atomic():
         pointer = LiveGeneration.objects.locked(shared=False)
+        top = Student.every_generation.aggregate(top=Max("generation"))["top"] or 0
+        number = max(top, pointer.number, pointer.filling or 0) + 1
         removed = _delete_rows_except({pointer.number})
         if removed:
             logger.info("Removed %d students of abandoned generations", removed)
-        top = Student.every_generation.aggregate(top=Max("generation"))["top"] or 0
-        number = max(top, pointer.number, pointer.filling or 0) + 1
         pointer.filling = number
         pointer.filling_task = UUID(str(task_id)) if task_id is not None else None
         pointer.filling_started = timezone.now()

@@ -13,7 +13,7 @@ def point_at_the_live_generation(apps, schema_editor):
     finished job, it is generation 0 when it has students, else the lowest one."""
     db = schema_editor.connection.alias
     student_model = apps.get_model("students", "Student")
-    students = student_model.objects.using(db)
+    students = student_model._base_manager.using(db)
     task_model = apps.get_model("users", "Task")
     finished = (
         task_model.objects.using(db)

@@ -45,7 +45,10 @@ def reconcile_index() -> SearchReconciliation:
             record.ok = False
             record.detail = f"The search engine did not answer: {exc}"[:255]
     record.finished = timezone.now()
-    record.save()
+    outcome = {field.name: getattr(record, field.name) for field in record._meta.concrete_fields}
+    record, _ = SearchReconciliation.objects.update_or_create(
+        pk=outcome.pop("id"), defaults=outcome
+    )
     if record.students_requeued:
         logger.warning("search reconciliation: %s", record.detail)
     return record
@@ -66,7 +69,9 @@ def _compare(backend: SearchBackend, record: SearchReconciliation) -> None:
         }
         indexed = backend.checksums_between(low, high)
         drifted.update(
-            pk for pk in stored.keys() | indexed.keys() if stored.get(pk) != indexed.get(pk)
+            pk
+            for pk in stored.keys() | indexed.keys()
+            if pk not in stored or pk not in indexed or stored[pk] != indexed[pk]
         )
     queue_students(sorted(drifted))
     record.database_count = sum(count for count, _ in database.values())
