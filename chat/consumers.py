@@ -51,6 +51,15 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the consumer dies of an error (its channel layer's Redis went away):
+            # the watch must not outlive the socket.
+            if self.session_watch is not None:
+                self.session_watch.cancel()
+
     async def watch_session(self) -> None:
         interval = settings.WEBSOCKET_SESSION_CHECK_SECONDS
         while True:
