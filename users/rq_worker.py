@@ -12,8 +12,10 @@ from django.conf import settings
 from django.db import connections
 from redis.exceptions import RedisError
 from rq import Queue, Worker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.executions import Execution
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
 from core.maintenance import ensure_maintenance_scheduled
 from users.selectors import task_for_rq_job
@@ -61,11 +63,21 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+class SchedulerDyingWithItsWorker(RQScheduler):
+    """RQ's scheduler process (`--with-scheduler`), gone with the worker that forked it:
+    a supervisor that restarts a killed worker finds no orphan scheduler holding the lock."""
+
+    def work(self) -> None:
+        die_with_parent()
+        super().work()
+
+
 class TaskWorker(Worker):
     """RQ's forking worker, for tasks that never wedge.
 
     - A killed work horse fails its task at once (through the task kind's failure handler).
-    - A work horse dies with its worker: a worker killed outright leaves no orphan writing.
+    - A work horse, and the scheduler process, die with their worker: a worker killed
+      outright leaves no orphan writing.
     - The worker rides out a Redis outage while a job runs (heartbeats that fail are
       logged), instead of quitting and taking the job down with it.
     - Its maintenance tick runs every RQ_MAINTENANCE_INTERVAL seconds instead of RQ's ten
@@ -87,6 +99,35 @@ class TaskWorker(Worker):
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent()
         super().main_work_horse(job, queue)
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """RQ's own, with the scheduler class above (RQ names its class in the method)."""
+        self.scheduler = SchedulerDyingWithItsWorker(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
     def maintain_heartbeats(self, job: Job, execution: Execution) -> None:
         try:

@@ -34,6 +34,7 @@ def test_a_restart_keeps_the_data_and_the_port(server):
     with psycopg.connect(server.url()) as conn:
         assert conn.execute("SELECT n FROM kept").fetchone() == (42,)
 
+
 def test_starts_answers_and_stops(server):
     url = server.url()
     with psycopg.connect(url) as conn:

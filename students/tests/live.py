@@ -1,13 +1,10 @@
-"""Helpers for the students tests that drive a live daphne and real RQ workers (both from
-devtools.live): sessions, JSON posts, the task websocket, a worker killed outright."""
+"""Helpers for the tests that drive a live daphne and real RQ workers (both from
+devtools.live): sessions, JSON posts, the task websocket."""
 
 import json
-import os
-import signal
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -66,21 +63,3 @@ def receive_until(socket, done, timeout):
         updates.append(update)
         if done(update):
             return updates
-
-
-def child_pids(pid):
-    children = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children.update(int(child) for child in (task / "children").read_text().split())
-    return children
-
-
-def kill_worker_and_work_horse(process):
-    """SIGKILL the worker, then its work horse (RQ puts it in a process group of its own),
-    as a crashed machine would: nothing gets to run its failure handling."""
-    work_horses = child_pids(process.pid)
-    assert work_horses, "the worker has no work horse: no job is running"
-    os.kill(process.pid, signal.SIGKILL)
-    for pid in work_horses:
-        os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=30)

@@ -47,13 +47,19 @@ def only_these_are_visible(ids: set[int]) -> None:
         assert not hits - ids, f"student {student.pk} of an unfinished generation is found"
 
 
+def children_of(pid: int) -> set[int]:
+    children = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.update(int(child) for child in (task / "children").read_text().split())
+    return children
+
+
 def work_horse_of(worker_pid: int) -> int:
     """The worker's work horse: RQ forks it into a process group of its own (the worker's
     scheduler, another child, stays in the worker's group)."""
-    for task in Path(f"/proc/{worker_pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            if os.getpgid(int(child)) == int(child):
-                return int(child)
+    for child in children_of(worker_pid):
+        if os.getpgid(child) == child:
+            return child
     raise AssertionError("the worker has no work horse: no job is running")
 
 

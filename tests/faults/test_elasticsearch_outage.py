@@ -8,11 +8,10 @@ import time
 
 import pytest
 
-from devtools.elasticsearch_server import ElasticsearchNode, start_elasticsearch_server
 from devtools.live import rq_worker
 from students.health import search_sync_probe
 from students.models import SearchOutbox, Student
-from students.search import SearchUnavailable, ensure_index, search_students
+from students.search import SearchUnavailable, delete_index, ensure_index, search_students
 from students.tests.live import post_json, receive_until, session_for, task_socket
 from tests.faults.live import (
     OLD_GENERATION_SIZE,
@@ -26,37 +25,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 UPDATE_TIMEOUT = 90
 
 
-class Engine:
-    """A node of the module's own, stopped and started again by the tests (the session's
-    node serves every other test)."""
-
-    def __init__(self) -> None:
-        self.node: ElasticsearchNode = start_elasticsearch_server()
-
-    @property
-    def url(self) -> str:
-        return self.node.url
-
-    def stop(self) -> None:
-        self.node.stop(keep_data=True)
-
-    def start(self) -> None:
-        self.node = start_elasticsearch_server(restart=self.node)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine()
-    yield engine
-    engine.node.stop()
+@pytest.fixture
+def engine(restartable_elasticsearch):
+    restartable_elasticsearch.ensure_running()
+    return restartable_elasticsearch
 
 
 @pytest.fixture
 def on_engine(engine, settings, fault_env):
     """This process and the worker search on the module's engine, from an empty index."""
     settings.ELASTICSEARCH_URL = engine.url
-    from students.search import delete_index
-
     delete_index()
     ensure_index()
     return {**fault_env, "ELASTICSEARCH_URL": engine.url}

@@ -14,6 +14,7 @@ from students.models import Student
 from students.tests.live import post_json, receive_until, session_for, task_socket
 from tests.faults.live import (
     OLD_GENERATION_SIZE,
+    children_of,
     is_alive,
     old_generation,
     only_these_are_visible,
@@ -96,12 +97,15 @@ def test_a_worker_killed_mid_job_takes_its_work_horse_along(
             assert status == 202
             running_mid_job(socket)
             horse = work_horse_of(worker.pid)
+            children = children_of(worker.pid)  # the horse and RQ's scheduler process
+            assert len(children) == 2
             worker.send_signal(signal.SIGKILL)  # nothing gets to run its failure handling
             worker.wait(timeout=30)
         killed = time.monotonic()
 
-        # No orphan keeps writing: the horse died with its worker.
-        wait_until(lambda: not is_alive(horse), timeout=5)
+        # No orphan keeps writing: the horse (and the scheduler) died with their worker.
+        wait_until(lambda: not any(is_alive(pid) for pid in children), timeout=5)
+        assert horse in children
         written = Student.every_generation.count()
         time.sleep(1)
         assert Student.every_generation.count() == written
