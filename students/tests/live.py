@@ -22,25 +22,35 @@ def session_for(user):
     return session.session_key
 
 
-def post_json(base_url, path, data, session_key):
-    """POST a form as a JSON client with a valid CSRF cookie and header."""
+def csrf_post(base_url, path, body, content_type, session_key, *, json_answer=True):
+    """A POST as the session's browser makes it, with a valid CSRF cookie and header."""
     token = "a" * 32
-    request = urllib.request.Request(
-        base_url + path,
-        data="&".join(f"{key}={value}" for key, value in data.items()).encode(),
-        headers={
-            "Accept": "application/json",
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"sessionid={session_key}; csrftoken={token}",
-            "X-CSRFToken": token,
-            "Origin": base_url,
-        },
-    )
+    headers = {
+        "Content-Type": content_type,
+        "Cookie": f"sessionid={session_key}; csrftoken={token}",
+        "X-CSRFToken": token,
+        "Origin": base_url,
+    }
+    if json_answer:
+        headers["Accept"] = "application/json"
+    return urllib.request.Request(base_url + path, data=body, headers=headers)
+
+
+def answer_of(request, timeout=30):
+    """(status, JSON body) of a request, whatever its status."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
+
+
+def post_json(base_url, path, data, session_key):
+    """POST a form as a JSON client."""
+    body = "&".join(f"{key}={value}" for key, value in data.items()).encode()
+    return answer_of(
+        csrf_post(base_url, path, body, "application/x-www-form-urlencoded", session_key)
+    )
 
 
 @contextmanager

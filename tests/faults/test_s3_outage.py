@@ -4,10 +4,8 @@ download fails rather than ending a truncated zip that looks whole, and both wor
 soon as the store answers, without an operator."""
 
 import io
-import json
 import os
 import time
-import urllib.error
 import urllib.request
 import zipfile
 from http.client import HTTPException
@@ -21,13 +19,12 @@ from devtools.moto_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket
 from devtools.multipart import multipart_body
 from devtools.processes import stop_process
 from devtools.proxy import CuttableProxy
-from students.tests.live import session_for
+from students.tests.live import answer_of, csrf_post, session_for
 from tests.faults.live import FAST_HEALING
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MIB = 1024 * 1024
-CSRF = "c" * 32
 
 
 @pytest.fixture(scope="module")
@@ -65,34 +62,19 @@ def upload(base_url, session_key, files):
     body, content_type = multipart_body(
         [("folder", "Films")], [("file", name, data) for name, data in files]
     )
-    request = urllib.request.Request(
-        f"{base_url}/core/upload/",
-        data=body,
-        headers={
-            "Accept": "application/json",
-            "Content-Type": content_type,
-            "Cookie": f"sessionid={session_key}; csrftoken={CSRF}",
-            "X-CSRFToken": CSRF,
-            "Origin": base_url,
-        },
+    return answer_of(
+        csrf_post(base_url, "/core/upload/", body, content_type, session_key), timeout=60
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
 
 
 def download(base_url, session_key, timeout=60):
-    request = urllib.request.Request(
-        f"{base_url}/core/download/",
-        data=b"folder_name=Films",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"sessionid={session_key}; csrftoken={CSRF}",
-            "X-CSRFToken": CSRF,
-            "Origin": base_url,
-        },
+    request = csrf_post(
+        base_url,
+        "/core/download/",
+        b"folder_name=Films",
+        "application/x-www-form-urlencoded",
+        session_key,
+        json_answer=False,
     )
     return urllib.request.urlopen(request, timeout=timeout)
 

@@ -75,7 +75,7 @@ class SearchBackend(ABC):
     # The backend's name in the search JSON ("backend") and in /healthz.
     name: ClassVar[str]
     # True when every save and delete of a student must be sent to the backend (the
-    # autosync signal processor); the database's own index follows every write by itself.
+    # search outbox, students.search.outbox); the database's own index follows every write.
     syncs_each_write: ClassVar[bool]
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[StudentRow]:

@@ -1,9 +1,9 @@
 """Search on Elasticsearch: the query, the bulk sync and the index behind its alias.
 
 The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
-concrete index (`students-<suffix>`). Searches, autosync and the bulk writes go through the
-alias; a whole new generation is written into a fresh concrete index beside it and the
-alias moves to that index in one atomic call (students.search.rebuilder).
+concrete index (`students-<suffix>`). Searches, the search outbox and the bulk writes go
+through the alias; a whole new generation is written into a fresh concrete index beside it
+and the alias moves to that index in one atomic call (students.search.rebuilder).
 
 Every word of the query must start a word of the first name, last name or email (the
 `terms` field, folded in Python as the query is), with typo tolerance on top; results are
@@ -69,8 +69,8 @@ def student_source(student: Student) -> dict[str, Any]:
 
 
 def client_for(url: str, options: Mapping[str, Any]) -> Elasticsearch:
-    """The process's client for `url`, made the "default" connection: the one
-    django-elasticsearch-dsl's autosync writes each saved student through.
+    """The process's client for `url`, made the "default" connection (django-elasticsearch-dsl's
+    commands use it).
 
     elasticsearch-dsl's connection registry keeps one client (and its pool of keep-alive
     connections) per URL, so that a setting switched back and forth at run time (tests, the
@@ -92,7 +92,7 @@ class ElasticsearchBackend(SearchBackend):
         """Search the engine at `url`, with the client `options` (ELASTICSEARCH_DSL["default"])."""
         self.alias = index_alias()
         self.client = client_for(url, options)
-        # Whether this process has seen the index exist, so autosync checks once, not per save.
+        # Whether this process has seen the index exist, so writes check once, not each time.
         self.index_known = False
 
     def run_query(self, tokens: Sequence[str], limit: int) -> list[StudentRow]:
