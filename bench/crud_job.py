@@ -30,15 +30,16 @@ from devtools.redis_server import start_redis_server  # noqa: E402
 def naive_cycle(count):
     """The same cycle one student at a time: save() + one index call, get() + delete().
 
-    Its index calls happen inside its create and update phases.
+    Its index calls happen inside its create and update phases. Its rows are of a generation
+    of their own (`Student.every_generation` reaches them), put in service at the end.
     """
     from students.fakes import FakeStudents
-    from students.models import Student
+    from students.models import LiveGeneration, Student
     from students.search import index_students, refresh_index, remove_students
 
     timings = {}
     previous_ids = list(Student.objects.values_list("id", flat=True))
-    generation = max(Student.objects.values_list("generation", flat=True), default=0) + 1
+    generation = max(Student.every_generation.values_list("generation", flat=True), default=0) + 1
     fakes = FakeStudents()
 
     started = time.perf_counter()
@@ -51,12 +52,12 @@ def naive_cycle(count):
 
     started = time.perf_counter()
     for student_id in new_ids:
-        Student.objects.get(id=student_id)
+        Student.every_generation.get(id=student_id)
     timings["verify"] = time.perf_counter() - started
 
     started = time.perf_counter()
     for student_id in new_ids:
-        student = Student.objects.get(id=student_id)
+        student = Student.every_generation.get(id=student_id)
         student.age += 1
         student.save()
         index_students([student])
@@ -64,9 +65,10 @@ def naive_cycle(count):
 
     started = time.perf_counter()
     for student_id in previous_ids:
-        Student.objects.get(id=student_id).delete()
+        Student.every_generation.get(id=student_id).delete()
         remove_students([student_id])
     refresh_index()
+    LiveGeneration.objects.update(number=generation)
     timings["delete"] = time.perf_counter() - started
     return timings
 
@@ -161,8 +163,8 @@ def main():
 
         task, peak, elapsed = measure_worker_rss(args.rss_count, env)
         print(
-            f"worker   N={args.rss_count:,} task {task.status} in {elapsed:.1f} s "
-            f"({task.message}), "
+            f"worker   N={args.rss_count:,} task {task.status} in {elapsed:.1f} s of worker "
+            f"(with its periodic maintenance; the job itself: {task.message}), "
             f"peak RSS {peak:.0f} MiB: {'met' if peak <= 250 else 'MISSED'} (<= 250 MiB)"
         )
     finally:

@@ -1,27 +1,10 @@
 """Template context every page gets."""
 
-import re
-
-from django.conf import settings
 from django.http import HttpRequest
-from django.http.request import split_domain_port
 
-# WEBSOCKET_URL naming only a port and a path (":8001/ws/task/"): the websocket server runs
-# on that port of whatever host the page came from (`make run`: daphne beside gunicorn).
-PORT_AND_PATH = re.compile(r":(?P<port>[0-9]{1,5})(?P<path>/\S*)")
+from core.websocket_url import websocket_url_for
 
 
 def websocket_url(request: HttpRequest) -> dict[str, str]:
-    """Where the page opens its websocket (base.html names it in a <meta> for tasks.js):
-    WEBSOCKET_URL as it is (a path on the page's origin, or a ws:// or wss:// URL), or, when
-    it names only a port and a path, that port on the host the browser asked for. Cookies
-    are per host, not per port, so the socket carries the session cookie only on the very
-    host name the page used (`localhost` and `127.0.0.1` are two hosts); that host already
-    passed ALLOWED_HOSTS, which the websocket's origin check applies too."""
-    configured: str = settings.WEBSOCKET_URL
-    match = PORT_AND_PATH.fullmatch(configured)
-    if match is None:
-        return {"websocket_url": configured}
-    domain, _ = split_domain_port(request.get_host())
-    scheme = "wss" if request.is_secure() else "ws"
-    return {"websocket_url": f"{scheme}://{domain}:{match['port']}{match['path']}"}
+    """Where the page opens its websocket (base.html names it in a <meta> for tasks.js)."""
+    return {"websocket_url": websocket_url_for(request)}

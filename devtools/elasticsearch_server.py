@@ -197,3 +197,34 @@ def start_elasticsearch_server(
             node.stop()
             raise RuntimeError(f"Elasticsearch did not start on port {port}:\n{tail}")
         time.sleep(0.25)
+
+
+class RestartableNode:
+    """A node that tests stop and start again on its own data and port, as an engine that
+    goes away and comes back (the session's other node keeps serving every other test)."""
+
+    def __init__(self) -> None:
+        self.node = start_elasticsearch_server()
+        self.running = True
+
+    @property
+    def url(self) -> str:
+        return self.node.url
+
+    def stop(self) -> None:
+        self.node.stop(keep_data=True)
+        self.running = False
+
+    def start(self) -> None:
+        self.node = start_elasticsearch_server(restart=self.node)
+        self.running = True
+
+    def ensure_running(self) -> None:
+        if not self.running:
+            self.start()
+
+    def shut_down(self) -> None:
+        if self.running:
+            self.node.stop()
+        else:
+            shutil.rmtree(self.node.workdir, ignore_errors=True)

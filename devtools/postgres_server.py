@@ -83,6 +83,7 @@ class PostgresServer:
     password: str
     process: subprocess.Popen[bytes]
     workdir: Path
+    command: list[str]
 
     def url(self, database: str = DATABASE_NAME) -> str:
         return f"postgres://{POSTGRES_USER}:{self.password}@127.0.0.1:{self.port}/{database}"
@@ -92,6 +93,14 @@ class PostgresServer:
         the cluster's folder."""
         stop_process_group(self.process, signal.SIGINT, timeout=timeout)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def restart(self, *, down_for: float = 0.0, ready_timeout: float = 60.0) -> None:
+        """Stop the server (fast shutdown: every session is cut), stay down `down_for`
+        seconds, and start it again on the same data and port, as a restart in production."""
+        stop_process_group(self.process, signal.SIGINT)
+        time.sleep(down_for)
+        self.process = _launch(self.command, self.workdir)
+        _wait_until_answering(self, ready_timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         log = self.workdir / "postgres.log"
@@ -138,28 +147,43 @@ def start_postgres_server(
         raise PostgresUnavailable(f"initdb failed:\n{result.stdout}{result.stderr}")
     command = [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(workdir)]
     command += [f"--{name.replace('_', '-')}={value}" for name, value in SERVER_SETTINGS.items()]
+    command = as_user(command, user)
+    (workdir / "postgres.log").touch()
+    if user is not None:
+        os.chown(workdir / "postgres.log", *user)
+    server = PostgresServer(
+        port=port,
+        password=password,
+        process=_launch(command, workdir),
+        workdir=workdir,
+        command=command,
+    )
+    _wait_until_answering(server, ready_timeout)
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
+    return server
+
+
+def _launch(command: list[str], workdir: Path) -> subprocess.Popen[bytes]:
     with open(workdir / "postgres.log", "ab") as log:
-        if user is not None:
-            os.chown(workdir / "postgres.log", *user)
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            as_user(command, user),
+        return subprocess.Popen(  # noqa: S603 - fixed argv
+            command,
             cwd=workdir,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,  # its own process group, stopped as one
         )
-    server = PostgresServer(port=port, password=password, process=process, workdir=workdir)
-    deadline = time.monotonic() + ready_timeout
+
+
+def _wait_until_answering(server: PostgresServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while not database_answers(server.url("postgres")):
-        if process.poll() is not None or time.monotonic() > deadline:
+        if server.process.poll() is not None or time.monotonic() > deadline:
             tail = server.log_tail()
             server.stop()
-            raise PostgresUnavailable(f"PostgreSQL did not start on port {port}:\n{tail}")
+            raise PostgresUnavailable(f"PostgreSQL did not start on port {server.port}:\n{tail}")
         time.sleep(0.1)
-    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
-    return server
 
 
 def run_with_postgres(command: Sequence[str]) -> int:

@@ -13,7 +13,11 @@ import redis
 from django.db import connection
 from django.test import override_settings
 
-from devtools.elasticsearch_server import ElasticsearchNode, start_elasticsearch_server
+from devtools.elasticsearch_server import (
+    ElasticsearchNode,
+    RestartableNode,
+    start_elasticsearch_server,
+)
 from devtools.live import start_daphne
 from devtools.moto_server import start_moto_server
 from devtools.processes import free_loopback_port, stop_process
@@ -115,6 +119,15 @@ def elasticsearch_server() -> Iterator[ElasticsearchNode]:
     node = start_elasticsearch_server()
     yield node
     node.stop()
+
+
+@pytest.fixture(scope="session")
+def restartable_elasticsearch() -> Iterator[RestartableNode]:
+    """A second Elasticsearch node that outage tests stop and start again; each test that
+    uses it finds it running (`ensure_running()` when it starts)."""
+    node = RestartableNode()
+    yield node
+    node.shut_down()
 
 
 @pytest.fixture(scope="session")

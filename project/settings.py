@@ -126,7 +126,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis carries the cache, the channel layer and the RQ queues.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = redis_caches(REDIS_URL)
-CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
+# channels_redis forgets a group's members after this many seconds; sockets join again
+# every WEBSOCKET_SESSION_CHECK_SECONDS, when they also check that their session goes on.
+CHANNELS_GROUP_EXPIRY = env.int("CHANNELS_GROUP_EXPIRY", default=86400)
+CHANNEL_LAYERS = redis_channel_layers(REDIS_URL, group_expiry=CHANNELS_GROUP_EXPIRY)
+WEBSOCKET_SESSION_CHECK_SECONDS = env.float("WEBSOCKET_SESSION_CHECK_SECONDS", default=60)
 RQ_QUEUES = redis_rq_queues(REDIS_URL)
 
 # Sessions stay in the database so that a Redis outage does not log anyone out.
@@ -231,6 +235,17 @@ RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
 # (monitoring interval + 60 s); the next maintenance run then fails it.
 RQ_MAINTENANCE_INTERVAL = env.int("RQ_MAINTENANCE_INTERVAL", default=30)
 RQ_JOB_MONITORING_INTERVAL = env.int("RQ_JOB_MONITORING_INTERVAL", default=10)
+# Faults heal themselves: the periodic maintenance job (core.maintenance) runs this often and
+# fails stalled tasks, removes abandoned student generations and drains the search outbox;
+# a running task's process beats every TASK_HEARTBEAT_SECONDS (silent for three beats:
+# stalled), and stops beating this long past its time limit.
+MAINTENANCE_INTERVAL_SECONDS = env.int("MAINTENANCE_INTERVAL_SECONDS", default=15)
+TASK_HEARTBEAT_SECONDS = env.int("TASK_HEARTBEAT_SECONDS", default=5)
+TASK_TIMEOUT_GRACE_SECONDS = env.int("TASK_TIMEOUT_GRACE_SECONDS", default=30)
+# Search heals: outbox retries wait 1, 2, 4... seconds up to this; the index is compared with
+# the database this often.
+SEARCH_OUTBOX_RETRY_MAX_SECONDS = env.int("SEARCH_OUTBOX_RETRY_MAX_SECONDS", default=60)
+SEARCH_RECONCILE_INTERVAL_SECONDS = env.int("SEARCH_RECONCILE_INTERVAL_SECONDS", default=600)
 
 # `manage.py load_demo_data` (run by `make run`) runs these commands in turn: each app
 # loads its own demo data, and which of them make the demo is the project's choice.
@@ -259,12 +274,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): scripts, styles and everything else from the site
 # itself; no inline script or style anywhere, no plugin, no framing, forms post only here.
-# A websocket on another origin (WEBSOCKET_URL) is added to connect-src.
-_websocket_origin = (
-    "/".join(WEBSOCKET_URL.split("/", 3)[:3])
-    if WEBSOCKET_URL.startswith(("ws://", "wss://"))
-    else ""
-)
+# A websocket on another origin (WEBSOCKET_URL) is added to connect-src (core.csp).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -272,7 +282,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF, *([_websocket_origin] if _websocket_origin else [])],
+        "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

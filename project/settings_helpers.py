@@ -27,12 +27,17 @@ def redis_caches(redis_url: str) -> dict[str, Any]:
     }
 
 
-def redis_channel_layers(redis_url: str) -> dict[str, Any]:
-    """CHANNEL_LAYERS: channels_redis on the same Redis."""
+def redis_channel_layers(redis_url: str, *, group_expiry: int = 86400) -> dict[str, Any]:
+    """CHANNEL_LAYERS: channels_redis on the same Redis (`group_expiry`: seconds before it
+    forgets a group's members, its own default)."""
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": "app:channels"},
+            "CONFIG": {
+                "hosts": [redis_url],
+                "prefix": "app:channels",
+                "group_expiry": group_expiry,
+            },
         }
     }
 

@@ -7,6 +7,18 @@ class StudentsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.health import register_probe
-        from students.health import search_probe
+        from core.maintenance import register_step
+        from students.generations import remove_abandoned_generations
+        from students.health import search_probe, search_sync_probe
+        from students.jobs import fail_crud_task
+        from students.search.outbox import drain_outbox
+        from students.search.reconcile import reconcile_when_due
+        from users.models import Task
+        from users.services import register_failure_handler
 
         register_probe("search", search_probe)
+        register_probe("search_sync", search_sync_probe)
+        register_failure_handler(Task.Kind.STUDENT_CRUD, fail_crud_task)
+        register_step("abandoned student generations", remove_abandoned_generations)
+        register_step("search outbox", drain_outbox)
+        register_step("search reconciliation", reconcile_when_due)

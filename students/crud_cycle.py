@@ -6,14 +6,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from psycopg.pq import TransactionStatus
 from rq.timeouts import JobTimeoutException
 
 from students.fakes import FakeStudents
+from students.generations import begin_generation, discard_generation, switch_to
 from students.models import Student
 from students.search import generation_index, index_students
 from students.search.backends.base import GenerationTarget
@@ -44,6 +46,7 @@ def run_crud_cycle(
     batch_size: int | None = None,
     seed: int | None = None,
     deadline: float | None = None,
+    task_id: UUID | str | None = None,
 ) -> dict[str, Any]:
     """Replace the student directory with `count` fresh fake students.
 
@@ -51,16 +54,21 @@ def run_crud_cycle(
     (bulk_create), read it back and verify it against what was written, update
     every student of it once (one set-based UPDATE), and index it for search (once,
     with its final values, in a thread beside the next batch's database work) into a
-    fresh search index of its own (`generation_index()`). Then one transaction deletes
-    the previous generation from the database in one statement and switches the search
-    alias to the new index; the previous index is dropped whole. A failure before the
-    commit removes the new generation again (database rows and index) and leaves the
+    fresh search index of its own (`generation_index()`). Until the switch, the new
+    generation is invisible: pages, counts and database search read the live one only
+    (students.generations). Then one transaction moves the live generation to the new one,
+    deletes every other generation from the database in one statement and switches the
+    search alias to the new index; the previous index is dropped whole. A failure before
+    the commit removes the new generation again (database rows and index) and leaves the
     previous one intact and searchable.
 
     Students that others create or edit while the job runs belong to the previous
-    generation: the job replaces them with the rest of it.
+    generation: the job replaces them with the rest of it (a student created while the
+    switch commits waits for it and joins the new generation).
     `deadline` (a time.monotonic() value) stops the cycle between batches with
-    JobTimeoutException, as a job timeout does.
+    JobTimeoutException, as a job timeout does. `task_id` is the task running the cycle:
+    its generation goes into service only while that task is running.
+    `on_progress` may raise to stop the cycle (its generation is then discarded).
     Returns the result: counts and seconds of each phase.
     """
     if not MIN_COUNT <= count <= MAX_COUNT:
@@ -68,8 +76,8 @@ def run_crud_cycle(
     batch_size = batch_size or settings.CRUD_JOB_BATCH_SIZE
     report = on_progress or (lambda progress, message: None)
     seconds = dict.fromkeys(("create", "verify", "update", "index", "delete"), 0.0)
-    generation = (Student.objects.aggregate(top=Max("generation"))["top"] or 0) + 1
     cycle_started = time.perf_counter()
+    generation = begin_generation(task_id=task_id)
     fakes = FakeStudents(seed)
     done = indexed = 0
     # Indexing a batch (Python work for the document, then Elasticsearch's) runs in a
@@ -99,11 +107,11 @@ def run_crud_cycle(
                     min(batch_size, count - done), generation=generation, start=done
                 )
                 with transaction.atomic():
-                    Student.objects.bulk_create(batch)
+                    Student.every_generation.bulk_create(batch)
                 ids = [student.id for student in batch]
                 clock = _add_time(seconds, "create", clock)
 
-                stored = Student.objects.filter(id__in=ids).order_by("id")
+                stored = Student.every_generation.filter(id__in=ids).order_by("id")
                 if list(stored.values_list(*STUDENT_FIELDS)) != [
                     tuple(getattr(student, field) for field in STUDENT_FIELDS) for student in batch
                 ]:
@@ -115,7 +123,7 @@ def run_crud_cycle(
 
                 with transaction.atomic():
                     # Every new student gets a year older.
-                    Student.objects.filter(id__in=ids).update(age=F("age") + 1)
+                    Student.every_generation.filter(id__in=ids).update(age=F("age") + 1)
                 for student in batch:
                     # The same in memory: the rows were just verified equal to `batch`.
                     student.age += 1
@@ -130,7 +138,7 @@ def run_crud_cycle(
                 # and in search together: a failed commit moves the alias back. Its SQL
                 # runs while the last batch is indexed.
                 clock = time.perf_counter()
-                deleted = _delete_generations("generation < %s", generation)
+                deleted = switch_to(generation)
                 _add_time(seconds, "delete", clock)
                 wait_for_index()
                 clock = time.perf_counter()
@@ -175,19 +183,6 @@ def _add_time(seconds: dict[str, float], phase: str, since: float) -> float:
     return now
 
 
-def _delete_generations(condition: str, generation: int) -> int:
-    """DELETE in one SQL statement, without signals.
-
-    QuerySet.delete() would load every row to send the search autosync's per-row
-    signals (one index request per student); the job drops its search index whole.
-    """
-    table = connection.ops.quote_name(Student._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {condition}", [generation])  # noqa: S608
-        deleted: int = cursor.rowcount
-        return deleted
-
-
 def drop_interrupted_connection() -> None:
     """Close the database connection when it is stuck in the middle of a query.
 
@@ -208,7 +203,6 @@ def _discard_generation(generation: int) -> None:
     """Undo a half-done generation in the database (`generation_index()` drops its index);
     the error that brought us here is the one to report."""
     try:
-        with transaction.atomic():
-            _delete_generations("generation = %s", generation)
+        discard_generation(generation)
     except Exception:
-        logger.exception("Could not discard the unfinished student generation")
+        logger.exception("Could not discard the unfinished student generation %s", generation)

@@ -23,6 +23,8 @@ class StudentDocument(Document):
     age = fields.IntegerField(index=False)
     # index_prefixes makes the per-keystroke prefix queries cheap term lookups.
     terms = fields.TextField(analyzer="standard", index_prefixes={"min_chars": 1, "max_chars": 8})
+    # Summed by range of ids to find drift from the database (students.search.reconcile).
+    checksum = fields.LongField(index=False)
 
     class Index:
         name = settings.ELASTICSEARCH_STUDENTS_INDEX
@@ -33,3 +35,6 @@ class StudentDocument(Document):
 
     def prepare_terms(self, instance: Student) -> str:
         return instance.folded_terms()
+
+    def prepare_checksum(self, instance: Student) -> int:
+        return instance.index_checksum()

@@ -1,33 +1,47 @@
 """RQ entry points of the student CRUD job and its failure handling.
 
-Every way a job can end badly reaches `fail_task` through RQ's own hooks:
-an exception or a job timeout in the job calls the `on_failure` callback; a work
-horse killed under a living worker calls the worker's work-horse-killed handler
-(see users.rq_worker); a worker killed outright leaves its job in the started-job
-registry until its heartbeat expires, and the registry clean-up of the next
-worker maintenance calls the same `on_failure` callback with AbandonedJobError.
+Every way a job can end badly reaches `fail_crud_task`: an exception or a job timeout in
+the job calls the `on_failure` callback; a work horse killed under a living worker calls
+the worker's work-horse-killed handler (users.rq_worker); a job that RQ lost, a worker that
+stopped sending heartbeats and a job past its time limit are found by the periodic
+maintenance (users.services.watchdog); staff can end a stuck task from the admin. The last
+three go through the failure handler that StudentsConfig registers for the CRUD kind.
+
+People read the task's message: what happened in plain words, which students are in place,
+and an error id; the detail (the traceback) is logged under that id and kept in the task's
+`error` field, which only staff see.
 """
 
 import logging
-import textwrap
 import time
 import traceback as traceback_module
 from types import TracebackType
 from typing import Any
+from uuid import UUID
 
+from django.db import DatabaseError, transaction
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from core.errors import report_error
 from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
-from students.search import ENGINE_ERRORS
-from users.services import ThrottledProgress, fail_task, finish_task, start_task
+from students.generations import Directory, settle_failed_task
+from students.search import ENGINE_ERRORS, SearchUnavailable
+from users.models import Task
+from users.services import (
+    TaskInterrupted,
+    ThrottledProgress,
+    fail_task,
+    finish_task,
+    start_task,
+    task_heartbeat,
+)
 
 logger = logging.getLogger(__name__)
-
-PREVIOUS_INTACT = "The previous students are unchanged."
 
 
 def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
@@ -36,13 +50,15 @@ def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
     if task is None:
         logger.warning("Task %s is not queued any more; its CRUD job does nothing.", task_id)
         return None
-    progress = ThrottledProgress(task_id)
     # RQ's timeout is a signal, and one that lands in a finalizer or weakref callback is
     # swallowed there: the cycle also checks the time limit itself between batches.
     job = get_current_job()
     timeout = job.timeout if job is not None else None
     deadline = time.monotonic() + timeout if timeout is not None and timeout > 0 else None
-    result = run_crud_cycle(count, on_progress=progress, deadline=deadline)
+    with task_heartbeat(task_id, deadline=deadline):
+        result = run_crud_cycle(
+            count, on_progress=ThrottledProgress(task_id), deadline=deadline, task_id=task_id
+        )
     finish_task(
         task_id,
         result=result,
@@ -51,23 +67,58 @@ def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
     return result
 
 
+def what_happened(cause: BaseException | None, timeout: float | None = None) -> str:
+    """The first sentence of a failure message: what stopped the job, in plain words."""
+    if isinstance(cause, JobTimeoutException):
+        limit = f" of {timeout:g} s" if timeout else ""
+        return f"The job ran past its time limit{limit} and was stopped."
+    if isinstance(cause, AbandonedJobError):
+        return "The worker running the job stopped unexpectedly."
+    if isinstance(cause, TaskInterrupted):
+        return str(cause)
+    if isinstance(cause, (*ENGINE_ERRORS, SearchUnavailable)):
+        return "The job failed: the search engine did not answer."
+    if isinstance(cause, DatabaseError):
+        return "The job failed: the database did not answer."
+    if isinstance(cause, RedisError):
+        return "The job failed: the job queue did not answer."
+    return "The job failed because of an internal error."
+
+
 def failure_message(
-    exc_type: type[BaseException] | None,
-    exc_value: BaseException | None,
-    timeout: float | None = None,
+    cause: BaseException | None, directory: Directory, error_id: str, timeout: float | None = None
 ) -> str:
-    """A sentence the user can read for each way the job can fail."""
-    if exc_type is not None and issubclass(exc_type, JobTimeoutException):
-        limit = f" of {timeout} s" if timeout else ""
-        return f"The job ran past its time limit{limit} and was stopped. {PREVIOUS_INTACT}"
-    if exc_type is not None and issubclass(exc_type, AbandonedJobError):
-        return f"The worker running the job stopped unexpectedly. {PREVIOUS_INTACT}"
-    if exc_type is not None and issubclass(exc_type, ENGINE_ERRORS):
-        detail = "the search engine did not answer"
+    """What stopped the job, which students are in place (truthfully: a job can fail after
+    its new students went into service) and the error id to quote to support."""
+    if directory.switched_by_task:
+        in_place = (
+            f"Its new students are in place (generation {directory.generation}, "
+            f"{directory.students} students)."
+        )
     else:
-        fallback = exc_type.__name__ if exc_type is not None else "unknown error"
-        detail = textwrap.shorten(str(exc_value) or fallback, width=120)
-    return f"The job failed: {detail}. {PREVIOUS_INTACT}"
+        in_place = (
+            f"The previous students are still in place (generation {directory.generation}, "
+            f"{directory.students} students); none of the new ones were kept."
+        )
+    return f"{what_happened(cause, timeout)} {in_place} Error id {error_id}."
+
+
+def fail_crud_task(
+    task_id: UUID | str, cause: BaseException | None, error: str, timeout: float | None = None
+) -> Task | None:
+    """Fail the task: remove the generation its job was writing, say what is in place.
+
+    The failure, the clean-up and the message are one transaction that holds the live
+    generation's lock, so a switch by the same job either happened before (and the message
+    says the new students are in place) or never will (it finds the task failed).
+    """
+    drop_interrupted_connection()
+    error_id = report_error(f"The CRUD job of task {task_id} failed:\n{error}")
+    with transaction.atomic():
+        directory = settle_failed_task(task_id)
+        return fail_task(
+            task_id, message=failure_message(cause, directory, error_id, timeout), error=error
+        )
 
 
 def on_crud_job_failure(
@@ -78,9 +129,5 @@ def on_crud_job_failure(
     traceback: TracebackType | None,
 ) -> None:
     """RQ's on_failure callback: the task ends failed with a readable message."""
-    task_id = job.args[0]
-    drop_interrupted_connection()
-    error = "".join(traceback_module.format_exception(exc_type, exc_value, traceback))
-    fail_task(
-        task_id, message=failure_message(exc_type, exc_value, job.timeout), error=error.strip()
-    )
+    error = "".join(traceback_module.format_exception(exc_type, exc_value, traceback)).strip()
+    fail_crud_task(job.args[0], exc_value, error, timeout=job.timeout)

@@ -70,6 +70,9 @@ class Task(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # One more with every change of the row: pages apply an update only when it is newer
+    # than what they show (updates can arrive late or twice).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created", "-id"]

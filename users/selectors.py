@@ -1,8 +1,13 @@
-"""Reads of accounts and tasks."""
+"""Reads of accounts, sessions and tasks."""
 
+import hashlib
 import uuid
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.db.models import QuerySet
 
 from users.models import CustomUser, Task
@@ -11,6 +16,21 @@ from users.models import CustomUser, Task
 def task_updates_group(user_id: int) -> str:
     """The channel-layer group every websocket of one user joins."""
     return f"user-{user_id}"
+
+
+def session_fingerprint(session_key: str) -> str:
+    """Names a session in messages to its websockets without carrying the key itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def session_is_current(session_key: str | None, user_id: int) -> bool:
+    """Whether this session still logs this user in: neither logged out nor expired, the
+    account active and its password unchanged since the login (as a request would see it)."""
+    if not session_key:
+        return False
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    return bool(user.is_authenticated and user.pk == user_id)
 
 
 def tasks_of(owner: CustomUser) -> QuerySet[Task]:
@@ -40,8 +60,18 @@ def task_update_message(task: Task) -> dict[str, Any]:
         "progress": task.progress,
         "message": task.message,
         "result": task.result,
+        "version": task.version,
     }
 
 
-def task_id_for_rq_job(rq_job_id: str) -> uuid.UUID | None:
-    return Task.objects.filter(rq_job_id=rq_job_id).values_list("public_id", flat=True).first()
+def task_for_rq_job(rq_job_id: str) -> Task | None:
+    return Task.objects.filter(rq_job_id=rq_job_id).first()
+
+
+def task_is_active(public_id: uuid.UUID | str) -> bool:
+    """Whether the task is still queued or running."""
+    return Task.objects.filter(public_id=public_id, status__in=Task.ACTIVE_STATUSES).exists()
+
+
+def task_is_running(public_id: uuid.UUID | str) -> bool:
+    return Task.objects.filter(public_id=public_id, status=Task.Status.RUNNING).exists()

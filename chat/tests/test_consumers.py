@@ -5,10 +5,12 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
+from django.contrib.sessions.models import Session
+from django.test import Client, override_settings
 
 from chat.consumers import CLOSE_UNAUTHENTICATED
 from project.asgi import application
+from project.settings_helpers import redis_channel_layers
 from users.models import Task
 from users.services import create_task, publish_task_update, start_task
 
@@ -18,10 +20,25 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 RECEIVE_TIMEOUT = 10
 
 
-def session_cookie(user, password):
+def logged_in(user, password):
     client = Client()
     client.force_login(user)
+    return client
+
+
+def cookie_of(client):
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def session_cookie(user, password):
+    return cookie_of(logged_in(user, password))
+
+
+async def closed_with(communicator):
+    """The close code the server sent (it closes after accepting)."""
+    output = await communicator.receive_output(timeout=RECEIVE_TIMEOUT)
+    assert output["type"] == "websocket.close"
+    return output["code"]
 
 
 async def connect(*headers):
@@ -30,10 +47,12 @@ async def connect(*headers):
     return communicator, connected, code
 
 
-async def test_an_anonymous_socket_is_refused():
-    _, connected, code = await connect(ORIGIN)
-    assert not connected
-    assert code == CLOSE_UNAUTHENTICATED
+async def test_an_anonymous_socket_is_accepted_then_closed_with_4401():
+    # A refused handshake would reach the browser as an HTTP 403, which it cannot tell
+    # from a network error (close code 1006): the page would reconnect for ever.
+    communicator, connected, _ = await connect(ORIGIN)
+    assert connected
+    assert await closed_with(communicator) == CLOSE_UNAUTHENTICATED
 
 
 async def test_a_socket_from_another_origin_is_refused(make_user, password):
@@ -65,6 +84,7 @@ async def test_each_user_gets_only_their_own_updates_in_every_tab(make_user, pas
         "progress": 0,
         "message": "Working",
         "result": None,
+        "version": 1,
     }
     assert await alice_tab_1.receive_json_from(timeout=RECEIVE_TIMEOUT) == expected
     assert await alice_tab_2.receive_json_from(timeout=RECEIVE_TIMEOUT) == expected
@@ -115,3 +135,74 @@ def _database_snapshot():
         list(CustomUser.objects.values_list("id", "last_login")),
         list(Task.objects.values_list("id", "status")),
     )
+
+
+async def test_logging_out_closes_the_sockets_of_that_session_only(make_user, password):
+    alice = await database_sync_to_async(make_user)()
+    laptop = await database_sync_to_async(logged_in)(alice, password)
+    phone = await database_sync_to_async(logged_in)(alice, password)
+    laptop_tab_1, connected_1, _ = await connect(cookie_of(laptop), ORIGIN)
+    laptop_tab_2, connected_2, _ = await connect(cookie_of(laptop), ORIGIN)
+    phone_tab, connected_phone, _ = await connect(cookie_of(phone), ORIGIN)
+    assert connected_1 and connected_2 and connected_phone
+
+    await database_sync_to_async(laptop.post)("/accounts/logout/")
+
+    assert await closed_with(laptop_tab_1) == CLOSE_UNAUTHENTICATED
+    assert await closed_with(laptop_tab_2) == CLOSE_UNAUTHENTICATED
+    task = Task(owner=alice, kind=Task.Kind.STUDENT_CRUD)
+    await database_sync_to_async(publish_task_update)(task)
+    assert (await phone_tab.receive_json_from(timeout=RECEIVE_TIMEOUT))["status"] == "queued"
+    await phone_tab.disconnect()
+
+
+async def test_deactivating_an_account_closes_all_its_sockets(make_user, password):
+    alice = await database_sync_to_async(make_user)()
+    tabs = []
+    for _ in range(2):
+        cookie = await database_sync_to_async(session_cookie)(alice, password)
+        tab, connected, _ = await connect(cookie, ORIGIN)
+        assert connected
+        tabs.append(tab)
+
+    alice.is_active = False
+    await database_sync_to_async(alice.save)()
+
+    for tab in tabs:
+        assert await closed_with(tab) == CLOSE_UNAUTHENTICATED
+
+
+@override_settings(WEBSOCKET_SESSION_CHECK_SECONDS=0.3)
+async def test_a_session_that_ends_unannounced_closes_its_socket_at_the_next_check(user, password):
+    """Expiry, or a logout whose message was lost: the socket's own check catches it."""
+    cookie = await database_sync_to_async(session_cookie)(user, password)
+    communicator, connected, _ = await connect(cookie, ORIGIN)
+    assert connected
+    assert await communicator.receive_nothing(timeout=1)  # checked, still current
+    await database_sync_to_async(Session.objects.all().delete)()
+    assert await closed_with(communicator) == CLOSE_UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("rejoins", [True, False])
+async def test_a_socket_open_past_the_group_expiry_keeps_receiving_by_joining_again(
+    user, password, redis_server, rejoins
+):
+    """channels_redis forgets group members after its group expiry (a day in production,
+    2 s here); a socket that joins again at each session check keeps its updates, one
+    that would not (a check interval longer than the expiry) loses them."""
+    layers = redis_channel_layers(redis_server, group_expiry=2)
+    with override_settings(
+        CHANNEL_LAYERS=layers, WEBSOCKET_SESSION_CHECK_SECONDS=0.5 if rejoins else 60
+    ):
+        cookie = await database_sync_to_async(session_cookie)(user, password)
+        communicator, connected, _ = await connect(cookie, ORIGIN)
+        assert connected
+        await asyncio.sleep(3.5)
+        task = Task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+        await database_sync_to_async(publish_task_update)(task)
+        if rejoins:
+            received = await communicator.receive_json_from(timeout=RECEIVE_TIMEOUT)
+            assert received["task_id"] == str(task.public_id)
+        else:
+            assert await communicator.receive_nothing(timeout=1)
+        await communicator.disconnect()

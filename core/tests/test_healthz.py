@@ -39,7 +39,7 @@ def test_staff_get_every_component(staff_client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["components"]) == {"database", "redis", "search", "storage"}
+    assert set(body["components"]) == {"database", "redis", "search", "search_sync", "storage"}
     assert all(part["ok"] for part in body["components"].values())
     assert body["components"]["database"]["backend"] == connection.vendor
     assert body["components"]["search"]["backend"] == "database"

@@ -24,6 +24,17 @@ def server():
     server.stop()
 
 
+def test_a_restart_keeps_the_data_and_the_port(server):
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE kept (n int)")
+        conn.execute("INSERT INTO kept VALUES (42)")
+    port = server.port
+    server.restart(down_for=0.2)
+    assert server.port == port
+    with psycopg.connect(server.url()) as conn:
+        assert conn.execute("SELECT n FROM kept").fetchone() == (42,)
+
+
 def test_starts_answers_and_stops(server):
     url = server.url()
     with psycopg.connect(url) as conn:

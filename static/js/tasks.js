@@ -1,17 +1,22 @@
 // Live task updates for logged-in users: one websocket per tab, at the address the page
 // names in <meta name="websocket-url">; toasts for finished and failed tasks on every page;
-// live rows on the task list, each row naming its status URL in data-status-url.
+// live rows on the task list, each row naming its status URL in data-status-url and the
+// version of the task it shows in data-version.
+// Updates can arrive late or twice (a catch-up answer after a newer socket message): one is
+// applied only when its version is newer than what the page shows.
 // Data only ever reaches the page through textContent and DOM properties.
 "use strict";
 
 (() => {
   const TERMINAL = ["finished", "failed"];
   const MAX_BACKOFF_MS = 30000;
-  // chat/consumers.py closes an anonymous socket with this code.
+  // chat/consumers.py closes a socket whose session ended (or never was) with this code.
   const CLOSE_UNAUTHENTICATED = 4401;
   const toasts = document.getElementById("task-toasts");
   const table = document.getElementById("task-table");
   const socketAddress = document.querySelector('meta[name="websocket-url"]').content;
+  // The newest version applied per task, for tasks without a row on this page.
+  const shown = new Map();
   let attempts = 0;
 
   const isTerminal = (status) => TERMINAL.includes(status);
@@ -29,11 +34,17 @@
     cell.replaceChildren(time);
   };
 
+  // The version the page shows of this task (-1: none yet).
+  const shownVersion = (taskId) => {
+    const row = rowFor(taskId);
+    if (row && row.dataset.version !== undefined) return Number(row.dataset.version);
+    return shown.has(taskId) ? shown.get(taskId) : -1;
+  };
+
   const updateRow = (update) => {
     const row = rowFor(update.task_id);
     if (!row) return;
-    const previous = row.dataset.status;
-    if (isTerminal(previous) && previous !== update.status) return; // never go backwards
+    row.dataset.version = String(update.version);
     row.dataset.status = update.status;
     const status = field(row, "status");
     status.textContent = update.status;
@@ -73,9 +84,11 @@
   };
 
   const handle = (update) => {
-    if (!update || update.type !== "task.update") return;
+    if (!update || update.type !== "task.update" || !Number.isInteger(update.version)) return;
+    if (update.version <= shownVersion(update.task_id)) return; // late or repeated: older
     const row = rowFor(update.task_id);
     const wasTerminal = row ? isTerminal(row.dataset.status) : false;
+    shown.set(update.task_id, update.version);
     updateRow(update);
     if (!wasTerminal) showToast(update);
   };
@@ -114,8 +127,13 @@
       }
     });
     socket.addEventListener("close", (event) => {
+      if (event.code === CLOSE_UNAUTHENTICATED) {
+        // Logged out (in this tab or another), expired or deactivated: reconnecting would
+        // not help until the user logs in again.
+        document.body.dataset.taskSocket = "ended";
+        return;
+      }
       document.body.dataset.taskSocket = "closed";
-      if (event.code === CLOSE_UNAUTHENTICATED) return; // logged out: reconnecting would not help
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
       attempts += 1;
       window.setTimeout(connect, delay * (0.5 + Math.random() / 2));

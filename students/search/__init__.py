@@ -6,11 +6,13 @@ and the database's own index follows). Both backends agree on exact and prefix m
 word of the query must start a word of the student's first name, last name or email.
 Elasticsearch adds typo tolerance and ranks by relevance; the database orders by name.
 
-Keeping the index in step: saving or deleting one student through the ORM updates the
-index by itself (the autosync signal processor, one request per row). `bulk_create`,
-`bulk_update` and `QuerySet.update` send no signals: callers follow them with
-`index_students(...)`. `QuerySet.delete` does send one signal per row; for many rows run it
-inside `autosync_suspended()` and follow it with `remove_students(ids)`.
+Keeping the index in step: saving or deleting one student through the ORM puts it on the
+search outbox in the same transaction, and a worker applies it once the change commits
+(`drain_outbox`, retried with backoff while the engine does not answer); the periodic
+reconciliation repairs whatever drifts anyway. `bulk_create`, `bulk_update` and
+`QuerySet.update` send no signals: callers follow them with `index_students(...)`.
+`QuerySet.delete` does send one signal per row; for many rows run it inside
+`autosync_suspended()` and follow it with `remove_students(ids)`.
 
 The package, in the shape of Wagtail's search backends:
 
@@ -19,7 +21,9 @@ The package, in the shape of Wagtail's search backends:
   (`backends.base`), the database backend and its vendor flavours (`backends.database`),
   the Elasticsearch backend (`backends.elasticsearch`);
 - `rebuilder`: whole generations switched in at once behind the Elasticsearch alias;
-- `autosync`: whether each save and delete is sent to the index.
+- `autosync`: whether each save and delete is sent to the index;
+- `outbox`: the changes on their way to the index, applied by a worker;
+- `reconcile`: the periodic comparison of the index with the database, by range of ids.
 """
 
 from students.search.api import (
@@ -39,6 +43,7 @@ from students.search.autosync import autosync_enabled, autosync_suspended
 from students.search.backends import get_search_backend
 from students.search.backends.base import MAX_RESULTS, SearchUnavailable, StudentRow
 from students.search.backends.elasticsearch import ENGINE_ERRORS, index_alias, student_source
+from students.search.outbox import drain_outbox
 from students.search.rebuilder import generation_index, rebuild_index
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "autosync_enabled",
     "autosync_suspended",
     "delete_index",
+    "drain_outbox",
     "ensure_index",
     "generation_index",
     "get_search_backend",

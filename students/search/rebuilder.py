@@ -135,12 +135,13 @@ def generation_index() -> AbstractContextManager[GenerationTarget]:
 
     Write to its `name` (`index_students(..., index=target.name)`), call `switch()` once it
     is complete (inside the database transaction that retires the previous generation, so
-    that a failed commit switches back). Until then searches and autosync read and write
-    the previous index through the alias. After the block the previous index is deleted.
-    When the block fails, the alias stays on (or returns to) the previous index and the new
-    one is deleted. Writes that autosync sends through the alias while the new index fills
-    (edits of others) land in the previous index and go with it. On the database backend
-    the target has no name and its switch does nothing.
+    that a failed commit switches back). Until then searches and the search outbox read and
+    write the previous index through the alias. After the block the previous index is
+    deleted. When the block fails, the alias stays on (or returns to) the previous index and
+    the new one is deleted. Changes that the outbox applies through the alias while the new
+    index fills are those of the previous generation's students, which the switch deletes;
+    a student that outlives the switch is applied after it, into the new index. On the
+    database backend the target has no name and its switch does nothing.
     """
     return get_search_backend().generation()
 

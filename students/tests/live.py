@@ -1,13 +1,10 @@
-"""Helpers for the students tests that drive a live daphne and real RQ workers (both from
-devtools.live): sessions, JSON posts, the task websocket, a worker killed outright."""
+"""Helpers for the tests that drive a live daphne and real RQ workers (both from
+devtools.live): sessions, JSON posts, the task websocket."""
 
 import json
-import os
-import signal
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -25,25 +22,35 @@ def session_for(user):
     return session.session_key
 
 
-def post_json(base_url, path, data, session_key):
-    """POST a form as a JSON client with a valid CSRF cookie and header."""
+def csrf_post(base_url, path, body, content_type, session_key, *, json_answer=True):
+    """A POST as the session's browser makes it, with a valid CSRF cookie and header."""
     token = "a" * 32
-    request = urllib.request.Request(
-        base_url + path,
-        data="&".join(f"{key}={value}" for key, value in data.items()).encode(),
-        headers={
-            "Accept": "application/json",
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"sessionid={session_key}; csrftoken={token}",
-            "X-CSRFToken": token,
-            "Origin": base_url,
-        },
-    )
+    headers = {
+        "Content-Type": content_type,
+        "Cookie": f"sessionid={session_key}; csrftoken={token}",
+        "X-CSRFToken": token,
+        "Origin": base_url,
+    }
+    if json_answer:
+        headers["Accept"] = "application/json"
+    return urllib.request.Request(base_url + path, data=body, headers=headers)
+
+
+def answer_of(request, timeout=30):
+    """(status, JSON body) of a request, whatever its status."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
+
+
+def post_json(base_url, path, data, session_key):
+    """POST a form as a JSON client."""
+    body = "&".join(f"{key}={value}" for key, value in data.items()).encode()
+    return answer_of(
+        csrf_post(base_url, path, body, "application/x-www-form-urlencoded", session_key)
+    )
 
 
 @contextmanager
@@ -66,21 +73,3 @@ def receive_until(socket, done, timeout):
         updates.append(update)
         if done(update):
             return updates
-
-
-def child_pids(pid):
-    children = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children.update(int(child) for child in (task / "children").read_text().split())
-    return children
-
-
-def kill_worker_and_work_horse(process):
-    """SIGKILL the worker, then its work horse (RQ puts it in a process group of its own),
-    as a crashed machine would: nothing gets to run its failure handling."""
-    work_horses = child_pids(process.pid)
-    assert work_horses, "the worker has no work horse: no job is running"
-    os.kill(process.pid, signal.SIGKILL)
-    for pid in work_horses:
-        os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=30)

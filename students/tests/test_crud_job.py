@@ -1,5 +1,6 @@
 """The CRUD cycle and its RQ job against the real database, search backend and Redis."""
 
+import re
 import time
 
 import django_rq
@@ -10,11 +11,12 @@ from rq.timeouts import JobTimeoutException
 
 from students.crud_cycle import run_crud_cycle
 from students.fakes import FakeStudents
-from students.jobs import on_crud_job_failure, run_crud_job
+from students.jobs import fail_crud_task, on_crud_job_failure, run_crud_job
 from students.models import Student
 from students.search import index_students, refresh_index, search_students
 from users.models import Task
-from users.services import create_task
+from users.selectors import task_update_message
+from users.services import create_task, start_task
 
 pytestmark = pytest.mark.django_db
 
@@ -80,13 +82,21 @@ def test_a_failure_leaves_the_previous_generation_intact_and_searchable(
     def fail_in_phase(progress, message):
         reports.append(progress)
         if len(reports) == failing_report:
-            newcomers.extend(Student.objects.filter(generation=1).values_list("id", "email"))
+            newcomers.extend(
+                Student.every_generation.filter(generation=1).values_list("id", "email")
+            )
+            # Written, yet invisible: the directory is still the previous generation.
+            assert Student.objects.count() == len(old)
+            assert not {hit["id"] for hit in search_students(newcomers[0][1]).results} & {
+                pk for pk, _ in newcomers
+            }
             raise RuntimeError(f"broken after {progress}%")
 
     with pytest.raises(RuntimeError, match="broken"):
         run_crud_cycle(60, batch_size=25, on_progress=fail_in_phase)
 
     assert list(Student.objects.order_by("id").values_list("id", "email", "age")) == before
+    assert Student.every_generation.count() == len(old)  # the unfinished rows are gone
     hits = search_students(old[3].email.split("@")[0]).results
     assert old[3].id in {hit["id"] for hit in hits}
     # The discarded generation is gone from the index too.
@@ -131,7 +141,7 @@ def test_the_rq_job_runs_the_task_to_finished(user):
     assert Student.objects.count() == 50
 
 
-def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user):
+def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user, caplog):
     old = make_generation(10)
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
     # An index that Elasticsearch cannot reach: the real client fails to connect.
@@ -140,10 +150,28 @@ def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user):
         run_queued_jobs()
     task.refresh_from_db()
     assert task.status == "failed"
-    assert task.message.startswith("The job failed: the search engine did not answer.")
-    assert "previous students are unchanged" in task.message
-    assert "Traceback" in task.error
+    error_id = re.fullmatch(
+        r"The job failed: the search engine did not answer\. The previous students are still "
+        r"in place \(generation 0, 10 students\); none of the new ones were kept\. "
+        r"Error id ([0-9a-f]{12})\.",
+        task.message,
+    )[1]
+    assert "127.0.0.1" not in task.message  # no internal detail for people
+    assert f"[error id {error_id}]" in caplog.text  # the detail is in the log under that id
+    assert "Traceback" in task.error and "ConnectionError" in task.error  # for staff
+    assert "error" not in task_update_message(task)
     assert sorted(Student.objects.values_list("id", flat=True)) == sorted(s.id for s in old)
+
+
+def test_internal_exception_text_never_reaches_the_message(user):
+    task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+    start_task(task.public_id, message="Working")
+    failed = fail_crud_task(
+        task.public_id, KeyError("students_student.secret_column"), "Traceback: KeyError ..."
+    )
+    assert failed.message.startswith("The job failed because of an internal error. ")
+    assert "secret_column" not in failed.message
+    assert failed.error == "Traceback: KeyError ..."
 
 
 # The timeout's signal can stop the job in the middle of a PostgreSQL query; the job's own
@@ -167,4 +195,4 @@ def test_a_passed_deadline_stops_the_cycle_and_keeps_the_previous_students():
     with pytest.raises(JobTimeoutException):
         run_crud_cycle(100, batch_size=50, deadline=time.monotonic() - 1)
     assert Student.objects.count() == 10
-    assert not Student.objects.exclude(generation=0).exists()
+    assert not Student.every_generation.exclude(generation=0).exists()

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as websocket_connect
 
 from core.views import MULTIPART_OVERHEAD_BYTES
@@ -309,11 +309,23 @@ def test_nginx_routes_websockets_to_daphne_and_everything_else_to_gunicorn(
     assert "/ws/" not in gunicorn_log.read_text()
 
 
-def test_an_anonymous_websocket_through_nginx_is_refused(nginx):
+def test_an_anonymous_websocket_through_nginx_is_closed_with_4401(nginx):
+    socket_url = nginx.replace("http://", "ws://") + "/ws/task/"
+    # Accepted, then closed with the application's code: a refused handshake would reach a
+    # browser as an HTTP 403 that it cannot tell from a network failure.
+    with (
+        websocket_connect(socket_url, origin=nginx, open_timeout=10) as socket,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        socket.recv(timeout=10)
+    assert closed.value.rcvd.code == 4401
+
+
+def test_a_websocket_from_another_origin_through_nginx_is_refused(nginx):
     socket_url = nginx.replace("http://", "ws://") + "/ws/task/"
     with pytest.raises(InvalidStatus) as refused:
-        websocket_connect(socket_url, origin=nginx, open_timeout=10)
-    # Closed before the handshake is accepted: daphne answers 403, nginx passes it on.
+        websocket_connect(socket_url, origin="https://evil.example", open_timeout=10)
+    # Refused before the handshake: daphne answers 403, nginx passes it on.
     assert refused.value.response.status_code == 403
     assert_security_headers(refused.value.response.headers)
 

@@ -1,10 +1,12 @@
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db.models import F
 from playwright.sync_api import expect
 
 from users.models import Task
-from users.services import create_task
+from users.services import create_task, start_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +63,10 @@ def test_a_row_catches_up_from_its_status_url_when_the_socket_reconnects(
             socket.connect_to_server()
             return
         Task.objects.filter(pk=task.pk).update(
-            status=Task.Status.FINISHED, progress=100, message="Done quietly."
+            status=Task.Status.FINISHED,
+            progress=100,
+            message="Done quietly.",
+            version=F("version") + 1,
         )
         socket.close()
 
@@ -108,3 +113,47 @@ def test_an_absolute_websocket_url_is_used_as_it_is(page, client, user, live_dap
     with page.expect_websocket() as socket_info:
         page.goto(f"{live_daphne}/")
     assert socket_info.value.url == elsewhere
+
+
+def test_a_late_catch_up_answer_never_moves_a_row_backwards(page, client, user, live_daphne):
+    """The catch-up answer (queued) is held back until the socket has said "running": the
+    row keeps the newer version it shows."""
+    task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+    logged_in_page(page, client, user, live_daphne)
+    held = []
+    page.route(f"{live_daphne}/result/{task.public_id}/", lambda route: held.append(route))
+    page.goto(f"{live_daphne}/result/")
+    expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
+    row = page.locator(f'#task-table tr[data-task-id="{task.public_id}"]')
+    expect(row).to_have_attribute("data-version", "0")
+    page.wait_for_function("() => true")  # let the catch-up request reach the route
+    assert len(held) == 1
+    stale = held[0].fetch()  # answered now: queued, version 0
+    assert stale.json()["status"] == "queued"
+
+    # Published from a thread of its own: Playwright's event loop runs in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(start_task, task.public_id, message="Working").result()
+    expect(row.locator('[data-field="status"]')).to_have_text("running")
+    held[0].fulfill(response=stale)
+    page.wait_for_timeout(500)
+    expect(row.locator('[data-field="status"]')).to_have_text("running")
+    expect(row).to_have_attribute("data-version", "1")
+
+
+def test_a_page_logged_out_in_another_tab_stops_reconnecting(page, client, user, live_daphne):
+    logged_in_page(page, client, user, live_daphne)
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.goto(f"{live_daphne}/result/")
+    expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
+
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{live_daphne}/")
+    other_tab.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+    expect(other_tab.get_by_role("navigation", name="Main")).to_contain_text("Log in")
+
+    # The server closed the first tab's socket (4401): it stays closed.
+    expect(page.locator("body")).to_have_attribute("data-task-socket", "ended")
+    page.wait_for_timeout(3000)  # longer than the first reconnect delays (0.25-1 s, 0.5-2 s)
+    assert len(sockets) == 1

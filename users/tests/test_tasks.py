@@ -141,6 +141,7 @@ def test_the_task_json_is_for_its_owner_only(alice_client, user, make_user):
         "progress": 0,
         "message": "",
         "result": None,
+        "version": 0,
     }
     alice_client.force_login(make_user("bob@example.com"))
     assert alice_client.get(reverse("task_detail", args=[task.public_id])).status_code == 404

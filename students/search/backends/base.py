@@ -75,7 +75,7 @@ class SearchBackend(ABC):
     # The backend's name in the search JSON ("backend") and in /healthz.
     name: ClassVar[str]
     # True when every save and delete of a student must be sent to the backend (the
-    # autosync signal processor); the database's own index follows every write by itself.
+    # search outbox, students.search.outbox); the database's own index follows every write.
     syncs_each_write: ClassVar[bool]
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[StudentRow]:
@@ -103,6 +103,20 @@ class SearchBackend(ABC):
     @abstractmethod
     def remove(self, ids: Iterable[int], *, chunk_size: int = BULK_CHUNK_SIZE) -> int:
         """Delete the documents of these student ids; return how many were sent."""
+
+    @abstractmethod
+    def apply_changes(self, students: Sequence[Student], removed: Iterable[int]) -> dict[int, str]:
+        """Put these students in the index as they are and drop the documents of `removed`
+        (the search outbox's changes), visible at once; return the ids refused, with why."""
+
+    def range_checksums(self, range_size: int) -> dict[int, tuple[int, int]]:
+        """{id // range_size: (documents, sum of their checksums)} of the index in service;
+        for the reconciliation of backends that keep their own index (`syncs_each_write`)."""
+        raise NotImplementedError(f"The {self.name} backend keeps no index of its own.")
+
+    def checksums_between(self, low: int, high: int) -> dict[int, int | None]:
+        """{id: checksum} of the documents with low <= id < high (see `range_checksums`)."""
+        raise NotImplementedError(f"The {self.name} backend keeps no index of its own.")
 
     @abstractmethod
     def refresh(self) -> None:

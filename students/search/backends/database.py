@@ -14,7 +14,7 @@ from typing import ClassVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from students.models import Student
+from students.models import LIVE_GENERATION_ID, LiveGeneration, Student
 from students.search.backends.base import (
     BULK_CHUNK_SIZE,
     RESULT_FIELDS,
@@ -26,6 +26,11 @@ from students.search.backends.base import (
 )
 
 TABLE = Student._meta.db_table
+# Only the students of the live generation are found (see students.generations).
+LIVE_GENERATION = (
+    f"COALESCE((SELECT number FROM {LiveGeneration._meta.db_table} "  # noqa: S608 - constants only
+    f"WHERE id = {LIVE_GENERATION_ID}), 0)"
+)
 
 
 class Flavour(ABC):
@@ -46,7 +51,7 @@ class SQLiteFTS5(Flavour):
     sql = (
         f"SELECT {', '.join(f'student.{field}' for field in RESULT_FIELDS)} "  # noqa: S608 - constants only
         f"FROM {fts_table} JOIN {TABLE} AS student ON student.id = {fts_table}.rowid "
-        f"WHERE {fts_table} MATCH %s "
+        f"WHERE {fts_table} MATCH %s AND student.generation = {LIVE_GENERATION} "
         "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
     )
 
@@ -61,7 +66,7 @@ class PostgresFullText(Flavour):
     search_vector = "to_tsvector('simple'::regconfig, search_terms)"
     sql = (
         f"SELECT {', '.join(RESULT_FIELDS)} FROM {TABLE} "  # noqa: S608 - constants only
-        f"WHERE {search_vector} @@ to_tsquery('simple', %s) "
+        f"WHERE {search_vector} @@ to_tsquery('simple', %s) AND generation = {LIVE_GENERATION} "
         "ORDER BY last_name, first_name, id LIMIT %s"
     )
 
@@ -106,6 +111,9 @@ class DatabaseBackend(SearchBackend):
 
     def remove(self, ids: Iterable[int], *, chunk_size: int = BULK_CHUNK_SIZE) -> int:
         return 0
+
+    def apply_changes(self, students: Sequence[Student], removed: Iterable[int]) -> dict[int, str]:
+        return {}
 
     def refresh(self) -> None:
         pass

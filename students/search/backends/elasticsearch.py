@@ -1,9 +1,9 @@
 """Search on Elasticsearch: the query, the bulk sync and the index behind its alias.
 
 The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
-concrete index (`students-<suffix>`). Searches, autosync and the bulk writes go through the
-alias; a whole new generation is written into a fresh concrete index beside it and the
-alias moves to that index in one atomic call (students.search.rebuilder).
+concrete index (`students-<suffix>`). Searches, the search outbox and the bulk writes go
+through the alias; a whole new generation is written into a fresh concrete index beside it
+and the alias moves to that index in one atomic call (students.search.rebuilder).
 
 Every word of the query must start a word of the first name, last name or email (the
 `terms` field, folded in Python as the query is), with typo tolerance on top; results are
@@ -64,12 +64,13 @@ def student_source(student: Student) -> dict[str, Any]:
         "email": student.email,
         "age": student.age,
         "terms": student.folded_terms(),
+        "checksum": student.index_checksum(),
     }
 
 
 def client_for(url: str, options: Mapping[str, Any]) -> Elasticsearch:
-    """The process's client for `url`, made the "default" connection: the one
-    django-elasticsearch-dsl's autosync writes each saved student through.
+    """The process's client for `url`, made the "default" connection (django-elasticsearch-dsl's
+    commands use it).
 
     elasticsearch-dsl's connection registry keeps one client (and its pool of keep-alive
     connections) per URL, so that a setting switched back and forth at run time (tests, the
@@ -91,7 +92,7 @@ class ElasticsearchBackend(SearchBackend):
         """Search the engine at `url`, with the client `options` (ELASTICSEARCH_DSL["default"])."""
         self.alias = index_alias()
         self.client = client_for(url, options)
-        # Whether this process has seen the index exist, so autosync checks once, not per save.
+        # Whether this process has seen the index exist, so writes check once, not each time.
         self.index_known = False
 
     def run_query(self, tokens: Sequence[str], limit: int) -> list[StudentRow]:
@@ -174,6 +175,71 @@ class ElasticsearchBackend(SearchBackend):
         ):
             sent += 1
         return sent
+
+    def apply_changes(self, students: Sequence[Student], removed: Iterable[int]) -> dict[int, str]:
+        """Index `students` and delete the documents of `removed` through the alias, visible
+        to searches at once; return the ids that the engine refused, with its reason. Raises
+        one of ENGINE_ERRORS when the engine does not answer."""
+        self.ensure_ready()
+        actions: list[dict[str, Any]] = [
+            {"_op_type": "index", "_index": self.alias, "_id": student.pk, "_source": source}
+            for student in students
+            for source in [student_source(student)]
+        ]
+        actions += [{"_op_type": "delete", "_index": self.alias, "_id": pk} for pk in removed]
+        refused: dict[int, str] = {}
+        for ok, item in streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK_SIZE,
+            max_retries=2,
+            raise_on_error=False,
+            refresh=True,
+        ):
+            operation, outcome = next(iter(item.items()))
+            if not ok and not (operation == "delete" and outcome.get("status") == 404):
+                refused[int(outcome["_id"])] = str(outcome.get("error", outcome.get("status")))
+        return refused
+
+    def range_checksums(self, range_size: int) -> dict[int, tuple[int, int]]:
+        """{range number (id // range_size): (documents, sum of their checksums)} of the
+        index in service; empty when there is no index."""
+        try:
+            response = self.client.search(
+                index=self.alias,
+                size=0,
+                aggs={
+                    "ranges": {
+                        "histogram": {"field": "id", "interval": range_size, "min_doc_count": 1},
+                        "aggs": {"checksum": {"sum": {"field": "checksum"}}},
+                    }
+                },
+            )
+        except NotFoundError:
+            return {}
+        return {
+            int(bucket["key"]) // range_size: (
+                bucket["doc_count"],
+                int(bucket["checksum"]["value"]),
+            )
+            for bucket in response["aggregations"]["ranges"]["buckets"]
+        }
+
+    def checksums_between(self, low: int, high: int) -> dict[int, int | None]:
+        """{id: checksum} of the documents with low <= id < high (at most 10,000 ids)."""
+        try:
+            response = self.client.search(
+                index=self.alias,
+                query={"range": {"id": {"gte": low, "lt": high}}},
+                size=high - low,
+                source={"includes": ["id", "checksum"]},
+            )
+        except NotFoundError:
+            return {}
+        return {
+            int(hit["_source"]["id"]): hit["_source"].get("checksum")
+            for hit in response["hits"]["hits"]
+        }
 
     def refresh(self) -> None:
         self.client.indices.refresh(index=self.alias)
