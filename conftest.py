@@ -32,6 +32,13 @@ def user(make_user: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
+def logged_in(client: Any, user: Any) -> Any:
+    """Django's test client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def elasticsearch(elasticsearch_server: ElasticsearchNode, settings: Any) -> Iterator[str]:
     """Search on Elasticsearch for one test, starting from an empty `students` index."""
     from students.search import delete_index, ensure_index

@@ -17,12 +17,6 @@ def queued_job_ids():
     return django_rq.get_queue("default").get_job_ids()
 
 
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_the_page_explains_the_job_and_offers_n(logged_in):
     response = logged_in.get(reverse("crud_job"))
     assert response.status_code == 200

@@ -6,12 +6,6 @@ from students.tests.factories import make_students
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_search_json_has_the_spec_shape(logged_in, search_backend):
     ids = make_students()
     response = logged_in.get("/students/search/", {"q": "snow"})

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
-def queued_job_ids():
-    return django_rq.get_queue("default").get_job_ids()
-
-
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_a_start_while_another_users_job_runs_names_nothing_of_theirs(
     logged_in, make_user, django_capture_on_commit_callbacks
 ):
@@ -41,4 +31,4 @@ def test_a_start_while_another_users_job_runs_names_nothing_of_theirs(
     for text in (as_json.text, as_html.text):
         assert str(running.public_id) not in text and "37%" not in text
         assert "other@example.com" not in text
-    assert Task.objects.count() == 1 and not queued_job_ids()
+    assert Task.objects.count() == 1 and not django_rq.get_queue("default").get_job_ids()
