@@ -3,6 +3,7 @@ from django.db import connection
 
 from core import health
 from devtools.processes import free_loopback_port
+from project.settings_helpers import redis_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,13 @@ def test_staff_get_every_component(staff_client):
 def test_the_metrics_token_gets_every_component(client, settings):
     settings.METRICS_TOKEN = TOKEN
     response = client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    assert set(response.json()["components"]) == {"database", "redis", "search", "storage"}
+    assert set(response.json()["components"]) == {
+        "database",
+        "redis",
+        "search",
+        "search_sync",
+        "storage",
+    }
 
 
 @pytest.mark.parametrize(
@@ -109,12 +116,7 @@ def test_only_get(client):
 
 def test_livez_touches_nothing(client, settings, django_assert_num_queries):
     settings.REDIS_URL = f"redis://127.0.0.1:{free_loopback_port()}/0"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-        }
-    }
+    settings.CACHES = redis_caches(settings.REDIS_URL)
     with django_assert_num_queries(0):
         response = client.get("/livez")
     assert response.status_code == 200
