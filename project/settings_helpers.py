@@ -14,10 +14,11 @@ from django.core.management.utils import get_random_secret_key
 
 
 def redis_caches(redis_url: str) -> dict[str, Any]:
-    """CACHES: Django's Redis cache, failing fast when Redis is down."""
+    """CACHES: Django's Redis cache (one client per pool, core.cache), failing fast when
+    Redis is down."""
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ReusedClientRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "app",
             "TIMEOUT": 300,
