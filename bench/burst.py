@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.web_stack import (
+    UNREACHED_LIMITS,
     Session,
     log_in_users,
     make_workdir,
@@ -212,7 +213,9 @@ def run_topology(name: str, args: argparse.Namespace) -> dict:
             directory = copy_project(workdir / "project")
             # One secret key for make run and this process, which writes the sessions.
             env = run_command_environment(
-                REDIS_URL=redis_url, DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
+                REDIS_URL=redis_url,
+                DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+                **UNREACHED_LIMITS,
             )
             running = start_run_command(directory, env, port=free_loopback_port_pair())
             url = running.url
