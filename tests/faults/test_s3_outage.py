@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.models import Document
-from devtools.live import start_daphne
+from devtools.live import start_gunicorn
 from devtools.moto_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket
 from devtools.multipart import multipart_body
 from devtools.processes import stop_process
@@ -36,7 +36,7 @@ def store(moto_s3):
 
 @pytest.fixture(scope="module")
 def site(live_server_env, store, moto_s3, tmp_path_factory):
-    """A daphne whose S3 is moto behind the proxy (one for the module: it starts slowly)."""
+    """The HTTP tier (gunicorn) with its S3 being moto behind the proxy (one for the module)."""
     env = {
         **live_server_env,
         **FAST_HEALING,
@@ -46,7 +46,7 @@ def site(live_server_env, store, moto_s3, tmp_path_factory):
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
     }
-    url, process = start_daphne(env, tmp_path_factory.mktemp("s3-site") / "daphne.log")
+    url, process = start_gunicorn(env, tmp_path_factory.mktemp("s3-site") / "gunicorn.log")
     yield url
     stop_process(process)
 
@@ -115,17 +115,19 @@ def test_s3_unreachable_mid_download(site, store, user, heal_time):
     assert upload(site, session_key, files)[0] == 201
 
     received = io.BytesIO()
-    # The stream stops and is never ended as if it were whole. (Daphne then leaves the
-    # connection open rather than closing it, so the client gives up after its own read
-    # timeout: 5 s here. A WSGI server closes it at once.)
+    # The stream stops and is never ended as if it were whole, and gunicorn closes the
+    # connection then rather than leave the client waiting for its read timeout.
+    read_timeout = 30
     with (
         pytest.raises((HTTPException, OSError)),
-        download(site, session_key, timeout=5) as response,
+        download(site, session_key, timeout=read_timeout) as response,
     ):
         received.write(response.read(512 * 1024))
         store.cut()
+        cut_at = time.monotonic()
         while chunk := response.read(256 * 1024):
             received.write(chunk)
+    assert time.monotonic() - cut_at < read_timeout / 2
     assert len(received.getvalue()) < sum(len(data) for _, data in files)
 
     store.restore()
