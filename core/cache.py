@@ -7,12 +7,17 @@ connection from the pool), so one per pool serves every thread of the process; t
 itself starts afresh in a forked process.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
+    # Django's own attributes, which django-stubs leaves out.
+    _client: Any
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
