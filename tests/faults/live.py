@@ -26,6 +26,8 @@ FAST_HEALING = {
     "TASK_HEARTBEAT_SECONDS": "1",
     "SEARCH_OUTBOX_RETRY_MAX_SECONDS": "2",
     "WEBSOCKET_SESSION_CHECK_SECONDS": "1",
+    # /healthz checks again on each call, so that it tells the fault the moment it happens.
+    "HEALTH_CACHE_SECONDS": "0",
 }
 
 

@@ -13,6 +13,7 @@ from devtools.redis_server import start_redis_server
 from students.models import Student
 from students.tests.live import post_json, receive_until, session_for, task_socket
 from tests.faults.live import get, old_generation, only_these_are_visible, task_status, wait_until
+from users.models import Task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,7 +65,8 @@ def test_redis_restarted_mid_job(fault_env, own_redis, user, tmp_path, heal_time
             rq_worker(env, tmp_path / "worker.log", "--with-scheduler") as worker,
             task_socket(base_url, session_key) as socket,
         ):
-            status, body = post_json(base_url, "/students/test/", {"count": 20_000}, session_key)
+            # Large enough to run on through the whole outage, however fast the machine.
+            status, body = post_json(base_url, "/students/test/", {"count": 100_000}, session_key)
             assert status == 202
             receive_until(
                 socket, lambda u: u["status"] == "running" and u["progress"] > 0, UPDATE_TIMEOUT
@@ -76,6 +78,8 @@ def test_redis_restarted_mid_job(fault_env, own_redis, user, tmp_path, heal_time
             assert get(base_url, "/healthz")[0] == 503
             time.sleep(2)
             only_these_are_visible(old)
+            # Still mid-job: the outage covers the job's running, not only its end.
+            assert Task.objects.get(public_id=body["task_id"]).status == Task.Status.RUNNING
             restart_redis()
             back = time.monotonic()
 
