@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 LIST_SCOPE = "list"
 # The parts cached per scope: a write deletes them all.
-LIST_PARTS = ("data", "html")
+LIST_PARTS = ("data", "html", "anonymous_page")
 RECIPE_PARTS = ("data",)
 # A builder that dies keeps the lock for at most this long.
 LOCK_TIMEOUT_SECONDS = 10

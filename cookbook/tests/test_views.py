@@ -1,4 +1,8 @@
 import pytest
+from django.contrib.messages import INFO
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +79,42 @@ def test_recipe_text_is_escaped_once_cold_and_warm(client, make_recipe, warm):
         assert "&amp;lt;" not in text
     assert f"<p>Hot {ESCAPED_SCRIPT}<br>second line</p>" in text
     assert f"<li>Stir {ESCAPED_SCRIPT}</li>" in text
+
+
+def test_anonymous_visitors_share_one_cached_page_that_a_write_drops(
+    client, make_recipe, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    make_recipe()
+    first = client.get(reverse("recipe_list"))
+    with django_assert_num_queries(0):
+        again = Client().get(reverse("recipe_list"))
+    assert again.content == first.content
+    assert again["Content-Type"] == "text/html; charset=utf-8"
+    assert "Cookie" in again["Vary"]
+    with django_capture_on_commit_callbacks(execute=True):
+        make_recipe(name="Apple Pie")
+    assert "Apple Pie" in client.get(reverse("recipe_list")).text
+
+
+def test_a_logged_in_user_never_gets_the_anonymous_page_nor_leaves_one(client, user):
+    anonymous = Client().get(reverse("recipe_list")).text
+    client.force_login(user)
+    mine = client.get(reverse("recipe_list")).text
+    assert user.email in mine and "Log out" in mine
+    assert user.email not in anonymous and "Log in" in anonymous
+    assert Client().get(reverse("recipe_list")).text == anonymous
+
+
+def test_a_query_string_comes_back_in_the_login_link(client):
+    client.get(reverse("recipe_list"))  # the shared page, warm
+    text = client.get(reverse("recipe_list"), {"ref": "mail"}).text
+    assert "next=/%3Fref%3Dmail" in text
+
+
+def test_a_waiting_message_is_shown_once_and_to_its_visitor_only(client):
+    client.get(reverse("recipe_list"))  # the shared page, warm
+    # A message waiting in the visitor's cookie, as a view that adds one leaves it.
+    client.cookies["messages"] = CookieStorage(None)._encode([Message(INFO, "Welcome back.")])
+    assert "Welcome back." in client.get(reverse("recipe_list")).text
+    assert "Welcome back." not in client.get(reverse("recipe_list")).text
+    assert "Welcome back." not in Client().get(reverse("recipe_list")).text
