@@ -45,7 +45,11 @@ SECURITY_HEADERS = {
 }
 RECEIVE_TIMEOUT = 10
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx: make deploy-tools")
+# nginx's routing and headers, not the database: one pass proves it.
+pytestmark = [
+    pytest.mark.skipif(NGINX is None, reason="no nginx: make deploy-tools"),
+    pytest.mark.database("sqlite"),
+]
 
 
 def image_environment():

@@ -8,7 +8,12 @@ from core.models import Document
 from students.models import Student
 from users.models import Task
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Headers and pages, not the database: one pass proves it.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.database("sqlite"),
+    pytest.mark.django_db(transaction=True),
+]
 
 # Collects the violations the page reports, from before its first script runs.
 RECORD_VIOLATIONS = """
