@@ -14,7 +14,7 @@ from project.settings_helpers import s3_storage
 
 REGION = "us-east-1"
 ACCESS_KEY = "testing-access-key"
-SECRET_KEY = "testing-secret-key"  # noqa: S105 - moto accepts any key
+SECRET_KEY = "testing"  # noqa: S105 - moto accepts any key
 
 
 def start_moto_server(
