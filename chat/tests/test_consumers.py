@@ -20,7 +20,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 RECEIVE_TIMEOUT = 10
 
 
-def logged_in(user, password):
+def logged_in_client(user):
     client = Client()
     client.force_login(user)
     return client
@@ -30,8 +30,8 @@ def cookie_of(client):
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 
-def session_cookie(user, password):
-    return cookie_of(logged_in(user, password))
+def session_cookie(user):
+    return cookie_of(logged_in_client(user))
 
 
 async def closed_with(communicator):
@@ -55,19 +55,17 @@ async def test_an_anonymous_socket_is_accepted_then_closed_with_4401():
     assert await closed_with(communicator) == CLOSE_UNAUTHENTICATED
 
 
-async def test_a_socket_from_another_origin_is_refused(make_user, password):
-    cookie = await database_sync_to_async(session_cookie)(
-        await database_sync_to_async(make_user)(), password
-    )
+async def test_a_socket_from_another_origin_is_refused(make_user):
+    cookie = await database_sync_to_async(session_cookie)(await database_sync_to_async(make_user)())
     _, connected, _ = await connect(cookie, (b"origin", b"https://evil.example"))
     assert not connected
 
 
-async def test_each_user_gets_only_their_own_updates_in_every_tab(make_user, password):
+async def test_each_user_gets_only_their_own_updates_in_every_tab(make_user):
     alice = await database_sync_to_async(make_user)("alice@example.com")
     bob = await database_sync_to_async(make_user)("bob@example.com")
-    alice_cookie = await database_sync_to_async(session_cookie)(alice, password)
-    bob_cookie = await database_sync_to_async(session_cookie)(bob, password)
+    alice_cookie = await database_sync_to_async(session_cookie)(alice)
+    bob_cookie = await database_sync_to_async(session_cookie)(bob)
 
     alice_tab_1, connected_1, _ = await connect(alice_cookie, ORIGIN)
     alice_tab_2, connected_2, _ = await connect(alice_cookie, ORIGIN)
@@ -101,8 +99,8 @@ async def test_each_user_gets_only_their_own_updates_in_every_tab(make_user, pas
         await communicator.disconnect()
 
 
-async def test_messages_from_the_client_are_ignored(user, password):
-    cookie = await database_sync_to_async(session_cookie)(user, password)
+async def test_messages_from_the_client_are_ignored(user):
+    cookie = await database_sync_to_async(session_cookie)(user)
     communicator, connected, _ = await connect(cookie, ORIGIN)
     assert connected
     await communicator.send_to(text_data="not json at all")
@@ -115,8 +113,8 @@ async def test_messages_from_the_client_are_ignored(user, password):
     await communicator.disconnect()
 
 
-async def test_connecting_and_disconnecting_write_nothing(user, password):
-    cookie = await database_sync_to_async(session_cookie)(user, password)
+async def test_connecting_and_disconnecting_write_nothing(user):
+    cookie = await database_sync_to_async(session_cookie)(user)
     before = await database_sync_to_async(_database_snapshot)()
     communicator, connected, _ = await connect(cookie, ORIGIN)
     assert connected
@@ -137,10 +135,10 @@ def _database_snapshot():
     )
 
 
-async def test_logging_out_closes_the_sockets_of_that_session_only(make_user, password):
+async def test_logging_out_closes_the_sockets_of_that_session_only(make_user):
     alice = await database_sync_to_async(make_user)()
-    laptop = await database_sync_to_async(logged_in)(alice, password)
-    phone = await database_sync_to_async(logged_in)(alice, password)
+    laptop = await database_sync_to_async(logged_in_client)(alice)
+    phone = await database_sync_to_async(logged_in_client)(alice)
     laptop_tab_1, connected_1, _ = await connect(cookie_of(laptop), ORIGIN)
     laptop_tab_2, connected_2, _ = await connect(cookie_of(laptop), ORIGIN)
     phone_tab, connected_phone, _ = await connect(cookie_of(phone), ORIGIN)
@@ -156,11 +154,11 @@ async def test_logging_out_closes_the_sockets_of_that_session_only(make_user, pa
     await phone_tab.disconnect()
 
 
-async def test_deactivating_an_account_closes_all_its_sockets(make_user, password):
+async def test_deactivating_an_account_closes_all_its_sockets(make_user):
     alice = await database_sync_to_async(make_user)()
     tabs = []
     for _ in range(2):
-        cookie = await database_sync_to_async(session_cookie)(alice, password)
+        cookie = await database_sync_to_async(session_cookie)(alice)
         tab, connected, _ = await connect(cookie, ORIGIN)
         assert connected
         tabs.append(tab)
@@ -173,9 +171,9 @@ async def test_deactivating_an_account_closes_all_its_sockets(make_user, passwor
 
 
 @override_settings(WEBSOCKET_SESSION_CHECK_SECONDS=0.3)
-async def test_a_session_that_ends_unannounced_closes_its_socket_at_the_next_check(user, password):
+async def test_a_session_that_ends_unannounced_closes_its_socket_at_the_next_check(user):
     """Expiry, or a logout whose message was lost: the socket's own check catches it."""
-    cookie = await database_sync_to_async(session_cookie)(user, password)
+    cookie = await database_sync_to_async(session_cookie)(user)
     communicator, connected, _ = await connect(cookie, ORIGIN)
     assert connected
     assert await communicator.receive_nothing(timeout=1)  # checked, still current
@@ -185,7 +183,7 @@ async def test_a_session_that_ends_unannounced_closes_its_socket_at_the_next_che
 
 @pytest.mark.parametrize("rejoins", [True, False])
 async def test_a_socket_open_past_the_group_expiry_keeps_receiving_by_joining_again(
-    user, password, redis_server, rejoins
+    user, redis_server, rejoins
 ):
     """channels_redis forgets group members after its group expiry (a day in production,
     2 s here); a socket that joins again at each session check keeps its updates, one
@@ -194,7 +192,7 @@ async def test_a_socket_open_past_the_group_expiry_keeps_receiving_by_joining_ag
     with override_settings(
         CHANNEL_LAYERS=layers, WEBSOCKET_SESSION_CHECK_SECONDS=0.5 if rejoins else 60
     ):
-        cookie = await database_sync_to_async(session_cookie)(user, password)
+        cookie = await database_sync_to_async(session_cookie)(user)
         communicator, connected, _ = await connect(cookie, ORIGIN)
         assert connected
         await asyncio.sleep(3.5)
