@@ -2,6 +2,7 @@
 the site sends to it over SMTP like to any mail server, and tests read what arrived."""
 
 import email
+import logging
 import re
 import threading
 import time
@@ -85,6 +86,8 @@ class SMTPServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> "SMTPServer":
+        # aiosmtpd logs every SMTP command at INFO.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._controller.start()
         return self
 
