@@ -125,6 +125,8 @@ class EmailChangeForm(forms.Form):
 
     def __init__(self, user: CustomUser, *args: Any, **kwargs: Any) -> None:
         self.user = user
+        # Ids of its own: the account page shows this form beside another `password` field.
+        kwargs.setdefault("auto_id", "id_email_change_%s")
         super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
@@ -149,6 +151,7 @@ class DeleteAccountForm(forms.Form):
 
     def __init__(self, user: CustomUser, *args: Any, **kwargs: Any) -> None:
         self.user = user
+        kwargs.setdefault("auto_id", "id_delete_%s")
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:

@@ -475,6 +475,8 @@ def test_the_account_page_has_every_section_and_is_linked_from_the_navigation(lo
     for heading in ("Email address", "Password", "Sessions", "Delete your account"):
         assert f">{heading}</h2>" in page.text
     assert "not confirmed yet" in page.text
+    ids = re.findall(r'\bid="([^"]+)"', page.text)
+    assert len(ids) == len(set(ids)), "every label must point at one field"
     assert f'href="{reverse("account")}"' in logged_in.get("/").text
     assert f'href="{reverse("password_reset")}"' in Client().get(reverse("login")).text
 
