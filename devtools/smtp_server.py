@@ -8,7 +8,6 @@ import threading
 import time
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from typing import cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -27,8 +26,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
-        # With the default policy the parser builds EmailMessage objects.
-        message = cast(EmailMessage, email.message_from_bytes(content, policy=default_policy))
+        message = email.message_from_bytes(content, policy=default_policy)
         with self._arrived:
             self._messages.append(message)
             self._arrived.notify_all()
@@ -63,13 +61,12 @@ def body(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     if part is None or part.get_content_subtype() != subtype:
         raise AssertionError(f"the mail has no text/{subtype} part")
-    content: str = part.get_content()
-    return content
+    return str(part.get_content())
 
 
 def link_in(message: EmailMessage) -> str:
     """The one link of the plain-text body (account mail carries exactly one)."""
-    links = set(LINK.findall(body(message, "plain")))
+    links: set[str] = set(LINK.findall(body(message, "plain")))
     if len(links) != 1:
         raise AssertionError(f"expected one link in the mail, found {sorted(links)}")
     return links.pop()

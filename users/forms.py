@@ -9,6 +9,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     UserChangeForm,
 )
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
 from users.mail import send_account_mail
@@ -74,7 +75,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     @property
     def unverified(self) -> bool:
-        return self.has_error(forms.forms.NON_FIELD_ERRORS, "unverified")
+        return self.has_error(NON_FIELD_ERRORS, "unverified")
 
 
 class AccountPasswordResetForm(PasswordResetForm):

@@ -47,17 +47,20 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email)
 
     def get_session_auth_hash(self) -> str:
-        return self._session_auth_hash(secret=None)
-
-    def get_session_auth_fallback_hash(self) -> Iterator[str]:
-        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
-            yield self._session_auth_hash(secret=fallback_secret)
-
-    def _session_auth_hash(self, *, secret: str | None) -> str:
         if self.session_epoch == 0:
             # Django's own hash until the first "log out everywhere": sessions opened
             # before this field existed stay valid.
-            return super()._get_session_auth_hash(secret=secret)
+            return super().get_session_auth_hash()
+        return self._epoch_session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if self.session_epoch == 0:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_session_auth_hash(secret=fallback_secret)
+
+    def _epoch_session_auth_hash(self, *, secret: str | bytes | None) -> str:
         return salted_hmac(
             "users.CustomUser.session_auth_hash",
             f"{self.password}:{self.session_epoch}",

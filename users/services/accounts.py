@@ -36,7 +36,7 @@ class AccountBusy(Exception):
 
 
 def verification_required() -> bool:
-    return settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+    return bool(settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory")
 
 
 def signup_user(*, request: HttpRequest, form: SignupForm) -> CustomUser:
