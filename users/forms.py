@@ -39,6 +39,14 @@ def _address_taken(email: str, *, other_than: CustomUser | None = None) -> bool:
     return others.exists()
 
 
+def _current_password(form: "EmailChangeForm | DeleteAccountForm", wrong: str) -> str:
+    """The `password` field of a form that confirms an action with the user's password."""
+    password: str = form.cleaned_data["password"]
+    if not form.user.check_password(password):
+        raise forms.ValidationError(wrong, code="password")
+    return password
+
+
 class SignupForm(BaseUserCreationForm):
     """Email + password twice; Django's password validators apply."""
 
@@ -141,10 +149,7 @@ class EmailChangeForm(forms.Form):
         return email
 
     def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("Your password was entered incorrectly.", code="password")
-        return password
+        return _current_password(self, "Your password was entered incorrectly.")
 
 
 class DeleteAccountForm(forms.Form):
@@ -156,12 +161,9 @@ class DeleteAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(
-                "Your password was entered incorrectly; nothing was deleted.", code="password"
-            )
-        return password
+        return _current_password(
+            self, "Your password was entered incorrectly; nothing was deleted."
+        )
 
 
 class CustomUserChangeForm(UserChangeForm):
