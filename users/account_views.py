@@ -111,6 +111,7 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @login_required
 @require_POST
+@rate_limited(VERIFICATION_MAIL)
 def change_email(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if not form.is_valid():

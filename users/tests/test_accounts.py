@@ -89,6 +89,8 @@ def test_mandatory_verification_blocks_login_until_the_link_is_followed(client, 
     refused = log_in(client, "new@example.com", NEW_PASSWORD)
     assert refused.status_code == 400
     assert "Confirm your email address first" in refused.text
+    assert "Send the confirmation mail again" in refused.text
+    assert 'name="email" value="new@example.com"' in refused.text
     assert not get_user(client).is_authenticated
 
     # The resend button on the refused login page sends a fresh link.
@@ -254,6 +256,15 @@ def test_password_reset_requests_are_rate_limited(client, user, settings):
     refused = request_reset(client, user.email)
     assert refused.status_code == 429
     assert refused.headers["Retry-After"]
+
+
+def test_confirmation_mails_are_rate_limited(logged_in, user, password, settings, mailbox):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "verification_mail": "2/hour"}
+    assert change_email(logged_in, "one@example.com", password).status_code == 302
+    resend = logged_in.post(reverse("resend_verification"), {"email": user.email})
+    assert resend.status_code == 200
+    assert change_email(logged_in, "two@example.com", password).status_code == 429
+    assert len(mailbox.messages) == 2
 
 
 def test_signup_is_rate_limited(client, settings):
