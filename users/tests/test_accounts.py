@@ -494,3 +494,18 @@ def test_the_account_page_has_every_section_and_is_linked_from_the_navigation(lo
 
 def test_the_account_page_needs_login(client):
     assert client.get(reverse("account")).url.startswith(reverse("login"))
+
+
+def test_a_link_opened_in_another_users_session_changes_only_its_own_account(
+    logged_in, user, password, make_user, mailbox
+):
+    change_email(logged_in, "alice.new@example.com", password)
+    link = link_in(mailbox.wait_for("alice.new@example.com"))
+    bob = make_user("bob@example.com")
+    bobs = Client()
+    bobs.force_login(bob)
+    assert bobs.post(path_of(link)).status_code == 302
+    user.refresh_from_db()
+    bob.refresh_from_db()
+    assert (user.email, bob.email) == ("alice.new@example.com", "bob@example.com")
+    assert get_user(bobs).pk == bob.pk
