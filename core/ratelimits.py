@@ -257,6 +257,11 @@ PASSWORD_RESET = RateLimit(
     per="address",
     message="Too many password reset requests from your network; try again later.",
 )
+VERIFICATION_MAIL = RateLimit(
+    "verification_mail",
+    per="address",
+    message="Too many confirmation mails were asked for from your network; try again later.",
+)
 JOB_START = RateLimit(
     "job_start",
     per="user",
@@ -285,5 +290,5 @@ ZIP_DOWNLOADS = ConcurrencyLimit(
     "wait for one to finish.",
 )
 
-RATE_LIMITS = (SIGNUP, PASSWORD_RESET, JOB_START, SEARCH, UPLOAD_BYTES, API)
+RATE_LIMITS = (SIGNUP, PASSWORD_RESET, VERIFICATION_MAIL, JOB_START, SEARCH, UPLOAD_BYTES, API)
 CONCURRENCY_LIMITS = (ZIP_DOWNLOADS,)

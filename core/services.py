@@ -1,4 +1,4 @@
-"""Writes of the core app: storing uploaded files as documents."""
+"""Writes of the core app: storing uploaded files as documents, deleting them."""
 
 import hashlib
 import logging
@@ -137,9 +137,37 @@ def store_uploads(*, owner: "_User", folder: str, files: Sequence[UploadedFile])
         raise
 
 
+def delete_documents_of(owner: "_User") -> int:
+    """Delete every document of `owner`; once the transaction commits, their stored files go
+    too, with anything else left under the owner's prefix (an upload that failed half-way).
+    Returns how many documents there were."""
+    stored_names = list(Document.objects.filter(owner=owner).values_list("file", flat=True))
+    deleted, _ = Document.objects.filter(owner=owner).delete()
+    prefix = f"documents/{owner.pk}"
+    transaction.on_commit(
+        lambda: _delete_quietly(dict.fromkeys([*stored_names, *_stored_under(prefix)]))
+    )
+    return deleted
+
+
+def _stored_under(prefix: str) -> list[str]:
+    """Every stored name under `prefix`, on the local disk and on S3 alike."""
+    try:
+        directories, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    except Exception:
+        logger.warning("could not list %s in the file store", prefix, exc_info=True)
+        return []
+    names = [f"{prefix}/{name}" for name in files]
+    for directory in directories:
+        names.extend(_stored_under(f"{prefix}/{directory}"))
+    return names
+
+
 def _delete_quietly(stored_names: Iterable[str]) -> None:
     for name in stored_names:
         try:
             default_storage.delete(name)
         except Exception:  # the store is often the part that failed
-            logger.warning("could not remove %s after a failed upload", name, exc_info=True)
+            logger.warning("could not remove %s from the file store", name, exc_info=True)

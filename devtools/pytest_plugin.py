@@ -1,6 +1,6 @@
 """The test suite's servers as pytest fixtures, each started once per session on a free
-loopback port: Redis, the live daphne and its environment, Elasticsearch, moto S3 and
-chromium. The root conftest.py loads this plugin (`pytest_plugins`)."""
+loopback port: Redis, the live daphne and its environment, Elasticsearch, moto S3, an SMTP
+server and chromium. The root conftest.py loads this plugin (`pytest_plugins`)."""
 
 import os
 from collections.abc import Iterator
@@ -22,6 +22,7 @@ from devtools.live import start_daphne
 from devtools.moto_server import start_moto_server
 from devtools.processes import free_loopback_port, stop_process
 from devtools.redis_server import start_redis_server
+from devtools.smtp_server import Mailbox, SMTPServer
 from project.settings_helpers import redis_backed_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,8 +72,29 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    """An SMTP server on loopback (aiosmtpd); what it receives lands in its mailbox."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SMTPServer, settings: Any) -> Mailbox:
+    """The site sends its mail over SMTP to the suite's server; the box starts empty."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="session")
 def live_server_env(
-    django_db_setup: None, redis_server: str, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None,
+    redis_server: str,
+    smtp_server: SMTPServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """Environment for child processes (daphne, RQ workers) sharing the test database and Redis."""
     return {
@@ -81,6 +103,7 @@ def live_server_env(
         "DJANGO_DEBUG": "true",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_server,
+        "EMAIL_URL": smtp_server.url,
         "DJANGO_MEDIA_ROOT": str(tmp_path_factory.mktemp("live-media")),
         "PYTHONUNBUFFERED": "1",
     }

@@ -180,6 +180,13 @@ def supervisor_config(*, base_dir: Path, run_dir: Path, python: str, ports: Port
     return "\n".join(sections) + "\n"
 
 
+def mail_destination() -> str:
+    """Where account mail (verification, password reset) goes, for the welcome lines."""
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+        return f"Mail: written as files under {settings.EMAIL_FILE_PATH}/ (one per message)."
+    return f"Mail: sent over SMTP to {settings.EMAIL_HOST}:{settings.EMAIL_PORT} (EMAIL_URL)."
+
+
 def print_welcome(out: OutputWrapper, ports: Ports) -> None:
     # Imported once django.setup() has run: the command module loads the users app's models.
     from users.management.commands.create_demo_account import demo_credentials_file
@@ -190,6 +197,7 @@ def print_welcome(out: OutputWrapper, ports: Ports) -> None:
             f"{ports.websocket} (daphne), one RQ worker; supervisord restarts any that stops."
         )
     )
+    out.write(mail_destination())
     credentials = demo_credentials_file()
     if credentials.exists():
         email, password = credentials.read_text().split()

@@ -16,6 +16,7 @@ from project.settings_helpers import (
     redis_channel_layers,
     redis_rq_queues,
     s3_storage,
+    smtp_settings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +147,34 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Accounts (users.services.accounts, README "Accounts"). Whether a new address must be proven
+# before its owner may log in: "mandatory" (log-in refused until the mailed link is followed),
+# "optional" (mailed, a reminder until followed) or "none" (no mail). A changed address is
+# always proven before it replaces the old one.
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+if ACCOUNT_EMAIL_VERIFICATION not in ("mandatory", "optional", "none"):
+    raise ImproperlyConfigured(
+        "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none."
+    )
+# How long a mailed link stays valid: verification (seconds) and password reset (Django's).
+ACCOUNT_EMAIL_VERIFICATION_SECONDS = env.int(
+    "ACCOUNT_EMAIL_VERIFICATION_SECONDS", default=3 * 24 * 3600
+)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# The site's name in account mail and pages.
+SITE_NAME = env.str("SITE_NAME", default="Cookbook & Students")
+
+# Mail: SMTP from EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, as django-environ reads it);
+# unset, every message is written as a file under .run/mail/ (`make run` prints where).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".run" / "mail")
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+if "EMAIL_URL" in env:
+    # django-environ's documented way: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, credentials, TLS.
+    vars().update(smtp_settings(env.email_url("EMAIL_URL")))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -322,6 +351,8 @@ RATE_LIMITS = {
     "search": env.str("RATE_LIMIT_SEARCH", default="600/minute"),
     "upload_bytes": env.str("RATE_LIMIT_UPLOAD_BYTES", default=f"{5 * 1024**3}/hour"),
     "api": env.str("RATE_LIMIT_API", default="1000/hour"),
+    # Verification mail sent again on request (per address, like the reset mail).
+    "verification_mail": env.str("RATE_LIMIT_VERIFICATION_MAIL", default="5/hour"),
 }
 CONCURRENCY_LIMITS = {"zip_downloads": env.int("ZIP_DOWNLOADS_AT_ONCE", default=2)}
 

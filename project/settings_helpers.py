@@ -96,3 +96,13 @@ def development_secret_key(key_file: Path) -> str:
         os.fchmod(new_key_file.fileno(), 0o600)
         new_key_file.write(get_random_secret_key())
     return key_file.read_text().strip()
+
+
+def smtp_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """Django's EMAIL_* settings from django-environ's parse of EMAIL_URL, without the values
+    the URL left out (no port: Django's default 25; no user: no log-in)."""
+    return {
+        name: value
+        for name, value in config.items()
+        if value is not None and name not in ("EMAIL_FILE_PATH", "OPTIONS")
+    }

@@ -13,12 +13,12 @@ class CustomUserAdmin(UserAdmin):
     add_form = SignupForm
     form = CustomUserChangeForm
     model = CustomUser
-    list_display = ("email", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active")
+    list_display = ("email", "email_verified", "is_staff", "is_active", "date_joined")
+    list_filter = ("email_verified", "is_staff", "is_superuser", "is_active")
     search_fields = ("email",)
     ordering = ("email",)
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "email_verified", "password")}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

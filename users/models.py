@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from users.managers import CustomUserManager
 
@@ -17,6 +19,12 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified = models.BooleanField(
+        default=False, help_text="Whether the owner followed the link mailed to this address."
+    )
+    # One more each time the user logs out everywhere: it is part of every session's
+    # authentication hash, so each session logged in before then stops being valid.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CustomUserManager()
 
@@ -37,6 +45,28 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_session_auth_hash(self) -> str:
+        if self.session_epoch == 0:
+            # Django's own hash until the first "log out everywhere": sessions opened
+            # before this field existed stay valid.
+            return super().get_session_auth_hash()
+        return self._epoch_session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if self.session_epoch == 0:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_session_auth_hash(secret=fallback_secret)
+
+    def _epoch_session_auth_hash(self, *, secret: str | bytes | None) -> str:
+        return salted_hmac(
+            "users.CustomUser.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Task(models.Model):

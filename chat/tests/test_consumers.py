@@ -170,6 +170,28 @@ async def test_deactivating_an_account_closes_all_its_sockets(make_user):
         assert await closed_with(tab) == CLOSE_UNAUTHENTICATED
 
 
+async def test_logging_out_everywhere_closes_every_socket_of_the_user_only(make_user):
+    alice = await database_sync_to_async(make_user)()
+    bob = await database_sync_to_async(make_user)("bob@example.com")
+    laptop = await database_sync_to_async(logged_in_client)(alice)
+    tabs = []
+    for client in (laptop, await database_sync_to_async(logged_in_client)(alice)):
+        tab, connected, _ = await connect(cookie_of(client), ORIGIN)
+        assert connected
+        tabs.append(tab)
+    bobs_tab, connected, _ = await connect(
+        await database_sync_to_async(session_cookie)(bob), ORIGIN
+    )
+    assert connected
+
+    await database_sync_to_async(laptop.post)("/accounts/logout/everywhere/")
+
+    for tab in tabs:
+        assert await closed_with(tab) == CLOSE_UNAUTHENTICATED
+    assert await bobs_tab.receive_nothing(timeout=0.5)
+    await bobs_tab.disconnect()
+
+
 @override_settings(WEBSOCKET_SESSION_CHECK_SECONDS=0.3)
 async def test_a_session_that_ends_unannounced_closes_its_socket_at_the_next_check(user):
     """Expiry, or a logout whose message was lost: the socket's own check catches it."""

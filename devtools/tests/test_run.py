@@ -13,6 +13,7 @@ from devtools.run import (
     RedisUnavailable,
     check_ports_free,
     ensure_redis,
+    mail_destination,
     supervisor_config,
 )
 
@@ -90,3 +91,12 @@ def test_a_busy_port_stops_the_run_command_with_a_clear_message():
             check_ports_free(Ports(http=port))
         with pytest.raises(PortBusy, match=f"Port {port} is in use"):
             check_ports_free(Ports(http=port - 1))
+
+
+def test_the_welcome_says_where_mail_goes(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    assert f"under {tmp_path / 'mail'}/" in mail_destination()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "mail.example", 587
+    assert "SMTP to mail.example:587" in mail_destination()

@@ -66,3 +66,38 @@ def test_redis_backs_cache_channel_layer_and_queues(redis_server, settings):
     assert cache.get("probe") == 42
     assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] == [redis_server]
     assert get_queue("default").connection.ping()
+
+
+EMAIL_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, "
+    "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD)"
+)
+
+
+@pytest.mark.database("sqlite")  # a settings module's reading; one pass is enough
+@pytest.mark.parametrize(
+    ("email_url", "expected"),
+    [
+        (
+            "smtp+tls://mailer:s3cret@mail.example:587",
+            "smtp.EmailBackend mail.example 587 True False mailer s3cret",
+        ),
+        ("smtp+ssl://mail.example:465", "smtp.EmailBackend mail.example 465 False True  "),
+        ("smtp://mail.example", "smtp.EmailBackend mail.example 25 False False  "),
+        (None, "filebased.EmailBackend localhost 25 False False  "),
+    ],
+)
+def test_mail_goes_where_email_url_says(email_url, expected):
+    env = {"EMAIL_URL": email_url} if email_url else {}
+    result = run_manage("shell", "-c", EMAIL_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.rstrip("\n").splitlines()[-1]
+    assert printed.removeprefix("django.core.mail.backends.") == expected
+
+
+@pytest.mark.database("sqlite")
+def test_refuses_an_unknown_email_verification_mode():
+    result = run_manage("check", ACCOUNT_EMAIL_VERIFICATION="sometimes")
+    assert result.returncode != 0
+    assert "ACCOUNT_EMAIL_VERIFICATION must be one of" in result.stderr

@@ -41,3 +41,20 @@ def test_authenticate_ignores_email_case(user, password, rf):
     request = rf.post("/accounts/login/")
     assert authenticate(request, username="ALICE@example.com", password=password) == user
     assert authenticate(request, username="alice@example.com", password="wrong") is None
+
+
+def test_sessions_from_before_the_session_epoch_stay_valid_until_it_moves(user):
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert user.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(user)
+    user.session_epoch = 1
+    moved = user.get_session_auth_hash()
+    assert moved != AbstractBaseUser.get_session_auth_hash(user)
+    user.session_epoch = 2
+    assert user.get_session_auth_hash() != moved
+
+
+def test_superusers_made_on_the_server_need_no_verification_mail(db):
+    admin = CustomUser.objects.create_superuser("root@example.com", "x-Long-enough-42")
+    assert admin.email_verified
+    assert not CustomUser.objects.create_user("someone@example.com", "x").email_verified
