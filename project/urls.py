@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz, livez
+from core.views import healthz, livez, metrics
 
 urlpatterns = [
     path("", include("cookbook.urls")),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("metrics", metrics, name="metrics"),
     path("result/", include("users.task_urls")),
 ]
 

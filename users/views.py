@@ -1,18 +1,29 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.http import AuthenticatedHttpRequest, json_error, json_only
+from core.http import AuthenticatedHttpRequest, error_response, json_error, json_only, wants_json
 from core.ratelimits import SIGNUP, rate_limited
 from users.forms import EmailAuthenticationForm, SignupForm
+from users.models import Task
 from users.selectors import task_of, task_update_message, tasks_of
-from users.services import signup_user
+from users.services import (
+    TaskAlreadyActive,
+    TaskNotCancellable,
+    TaskNotFound,
+    TaskNotRetryable,
+    cancel_task,
+    retry_task,
+    signup_user,
+)
 
 TASKS_PER_PAGE = 20
 
@@ -61,7 +72,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's tasks, newest first; static/js/tasks.js keeps the rows live."""
     page = Paginator(tasks_of(request.user), TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "users/task_list.html", {"page": page})
+    # Each row with its live fields (position in line, time left) as the JSON has them.
+    rows = [(task, task_update_message(task)) for task in page.object_list]
+    return render(request, "users/task_list.html", {"page": page, "rows": rows})
 
 
 @json_only
@@ -73,3 +86,56 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse
     if task is None:
         return json_error("No such task.", status=404)
     return JsonResponse(task_update_message(task))
+
+
+def _task_answer(request: HttpRequest, task: Task, text: str) -> HttpResponse:
+    """202 with the task JSON, or back to /result/ with a message."""
+    if wants_json(request):
+        return JsonResponse(task_update_message(task), status=202)
+    messages.success(request, text)
+    return redirect(reverse("task_list"))
+
+
+@login_required
+@require_POST
+def task_cancel(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
+    """Cancel a queued or running task (its owner or staff); 409 once it ended."""
+    try:
+        task = cancel_task(user=request.user, task_id=task_id)
+    except TaskNotFound:
+        return error_response(request, "No such task.", status=404)
+    except TaskNotCancellable as ended:
+        return error_response(
+            request,
+            f"This task already ended ({ended.task.status}); there is nothing to cancel.",
+            status=409,
+            extra={"task_id": str(ended.task.public_id), "status": ended.task.status},
+        )
+    return _task_answer(request, task, f"Cancelled task {task.public_id}.")
+
+
+@login_required
+@require_POST
+def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
+    """Start a failed or cancelled task of the user's again; the new task links to it."""
+    try:
+        task = retry_task(user=request.user, task_id=task_id)
+    except TaskNotFound:
+        return error_response(request, "No such task.", status=404)
+    except TaskNotRetryable as refused:
+        return error_response(
+            request,
+            f"This task is {refused.task.status}: only a failed or cancelled task can be "
+            "started again.",
+            status=409,
+            extra={"task_id": str(refused.task.public_id), "status": refused.task.status},
+        )
+    except TaskAlreadyActive as busy:
+        return error_response(
+            request,
+            f"Your task {busy.task.public_id} of this kind is already {busy.task.status}; "
+            "wait for it to end (or cancel it) before starting another.",
+            status=409,
+            extra={"task_id": str(busy.task.public_id), "status": busy.task.status},
+        )
+    return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
