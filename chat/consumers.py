@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from core.metrics import LiveGauge
+from chat.metrics import OPEN_SOCKETS
 from users.selectors import session_fingerprint, session_is_current, task_updates_group
 
 logger = logging.getLogger(__name__)
@@ -30,13 +30,6 @@ UPDATE_FIELDS = (
     "eta_seconds",
     "retry_of",
     "version",
-)
-# Open sockets across every daphne: each one is seen at its accept and at each session
-# check; a daphne killed outright stops counting after two checks.
-OPEN_SOCKETS = LiveGauge(
-    "app_open_websockets",
-    "Open task websockets (every daphne process)",
-    ttl=2.5 * settings.WEBSOCKET_SESSION_CHECK_SECONDS,
 )
 
 

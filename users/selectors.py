@@ -76,7 +76,7 @@ def line_head(kind: str) -> Task | None:
 
 def line_position(task: Task) -> int | None:
     """The task's place in its kind's waiting line (1: runs next), None unless queued."""
-    if task.status != Task.Status.QUEUED:
+    if task.status != Task.Status.QUEUED or task.pk is None:
         return None
     ahead = waiting_line(task.kind).filter(
         Q(created__lt=task.created) | Q(created=task.created, id__lt=task.id)
