@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import healthz, livez, metrics
+from users.views import operations
 
 urlpatterns = [
     path("", include("cookbook.urls")),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("metrics", metrics, name="metrics"),
     path("result/", include("users.task_urls")),
+    path("operations/", operations, name="operations"),
 ]
 
 # Error pages in the client's format that never repeat the request or internal detail.

@@ -2,15 +2,18 @@
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
+import django_rq
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from rq import Worker
 
 from users.models import CustomUser, Task
 
@@ -119,3 +122,38 @@ def task_is_active(public_id: uuid.UUID | str) -> bool:
 
 def task_is_running(public_id: uuid.UUID | str) -> bool:
     return Task.objects.filter(public_id=public_id, status=Task.Status.RUNNING).exists()
+
+
+def recent_job_runs(limit: int = 20) -> list[Task]:
+    """The last jobs that ran and ended, oldest first (the operations page's chart)."""
+    ended = Task.objects.filter(
+        status__in=Task.TERMINAL_STATUSES, started__isnull=False, finished__isnull=False
+    ).order_by("-finished", "-id")[:limit]
+    return list(reversed(ended))
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    waiting_tasks: int
+    queued_jobs: int
+    started_jobs: int
+    failed_jobs: int
+    scheduled_jobs: int
+    workers: dict[str, int]  # by state: busy, idle, suspended...
+
+
+def queue_overview(queue_name: str) -> QueueOverview:
+    """The job queue as RQ sees it, and the tasks waiting in line (may raise RedisError)."""
+    queue = django_rq.get_queue(queue_name)
+    workers: dict[str, int] = {}
+    for worker in Worker.all(queue=queue):
+        state = str(worker.get_state())
+        workers[state] = workers.get(state, 0) + 1
+    return QueueOverview(
+        waiting_tasks=Task.objects.filter(status=Task.Status.QUEUED).count(),
+        queued_jobs=queue.count,
+        started_jobs=queue.started_job_registry.count,
+        failed_jobs=queue.failed_job_registry.count,
+        scheduled_jobs=queue.scheduled_job_registry.count,
+        workers=workers,
+    )

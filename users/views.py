@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,12 +10,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from redis.exceptions import RedisError
 
 from core.http import AuthenticatedHttpRequest, error_response, json_error, json_only, wants_json
 from core.ratelimits import SIGNUP, rate_limited
+from users.charts import bar_chart
 from users.forms import EmailAuthenticationForm, SignupForm
 from users.models import Task
-from users.selectors import task_of, task_update_message, tasks_of
+from users.selectors import queue_overview, recent_job_runs, task_of, task_update_message, tasks_of
 from users.services import (
     TaskAlreadyActive,
     TaskNotCancellable,
@@ -139,3 +142,77 @@ def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
             extra={"task_id": str(busy.task.public_id), "status": busy.task.status},
         )
     return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
+
+
+PHASES = ("create", "verify", "update", "delete")
+
+
+@login_required
+@require_GET
+def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff only: the last jobs' durations and phases, the queue and its workers, drawn as
+    SVG by the server (users.charts)."""
+    if not request.user.is_staff:
+        return error_response(request, "This page is for staff only.", status=403)
+    runs = recent_job_runs()
+    durations = bar_chart(
+        "Last jobs: how long each ran",
+        "One bar per job that ended, oldest first, its length its time from start to end.",
+        [
+            (
+                f"{str(task.public_id)[:8]} {task.status}",
+                [(task.status, _seconds(task), f"bar-{task.status}")],
+            )
+            for task in runs
+        ],
+        unit="s",
+    )
+    finished = [task for task in runs if task.status == Task.Status.FINISHED and task.result]
+    phases = bar_chart(
+        "Last finished jobs: time of each phase",
+        "Create, verify, update and delete stacked (indexing runs beside them, so it is not "
+        "stacked).",
+        [
+            (
+                f"{str(task.public_id)[:8]} N={task.result.get('count', '?')}",
+                [
+                    (phase, float(task.result.get("seconds", {}).get(phase, 0)), f"bar-{phase}")
+                    for phase in PHASES
+                ],
+            )
+            for task in finished
+        ],
+        unit="s",
+    )
+    try:
+        overview = queue_overview(settings.CRUD_JOB_QUEUE)
+    except RedisError:
+        queue_chart = None
+    else:
+        queue_chart = bar_chart(
+            "Queue and workers now",
+            "Tasks waiting in line, RQ jobs by state, and workers by state.",
+            [
+                ("tasks in line", [("waiting", overview.waiting_tasks, "bar-queued")]),
+                ("jobs queued", [("queued", overview.queued_jobs, "bar-queued")]),
+                ("jobs running", [("started", overview.started_jobs, "bar-running")]),
+                ("jobs scheduled", [("scheduled", overview.scheduled_jobs, "bar-queued")]),
+                ("jobs failed (kept)", [("failed", overview.failed_jobs, "bar-failed")]),
+                *(
+                    (f"workers {state}", [(state, count, "bar-worker")])
+                    for state, count in sorted(overview.workers.items())
+                ),
+            ],
+            unit="",
+        )
+    return render(
+        request,
+        "users/operations.html",
+        {"durations": durations, "phases": phases, "queue_chart": queue_chart, "runs": runs},
+    )
+
+
+def _seconds(task: Task) -> float:
+    if task.started is None or task.finished is None:
+        return 0.0
+    return round((task.finished - task.started).total_seconds(), 3)

@@ -300,3 +300,11 @@ def test_the_result_page_offers_cancel_and_retry_buttons(start, users):
     response = client_of(users[0]).get(reverse("task_list"))
     assert f'action="{retry_url(active)}"' in response.text
     assert 'name="csrfmiddlewaretoken"' in response.text
+
+
+def test_the_operations_page_is_for_staff_only(client, user):
+    client.force_login(user)
+    assert client.get("/operations/").status_code == 403
+    client.logout()
+    response = client.get("/operations/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
