@@ -71,9 +71,13 @@ class SharedMetric:
     def _field(self, labels: dict[str, str], part: str) -> str:
         return json.dumps([[str(labels.get(name, "")) for name in self.labels], part])
 
+    def collect_all(self) -> list[Metric]:
+        return [self.collect()]
+
     def collect(self) -> Metric:
         by_labels: dict[tuple[str, ...], dict[str, float]] = {}
-        for raw_name, raw_value in _redis(settings.REDIS_URL).hgetall(self._key).items():
+        stored: dict[bytes, bytes] = _redis(settings.REDIS_URL).hgetall(self._key)  # type: ignore[assignment]
+        for raw_name, raw_value in stored.items():
             label_values, part = json.loads(raw_name)
             by_labels.setdefault(tuple(label_values), {})[part] = float(raw_value)
         if self.buckets is None:
@@ -134,7 +138,8 @@ class LiveGauge:
     def collect(self) -> Iterable[Metric]:
         client = _redis(settings.REDIS_URL)
         client.zremrangebyscore(self._key, "-inf", time.time() - self.ttl)
-        yield GaugeMetricFamily(self.name, self.documentation, value=client.zcard(self._key))
+        alive: int = client.zcard(self._key)  # type: ignore[assignment]
+        yield GaugeMetricFamily(self.name, self.documentation, value=alive)
 
 
 def counter(name: str, documentation: str, labels: Sequence[str] = ()) -> SharedMetric:
@@ -161,8 +166,7 @@ class SiteCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         sources: list[tuple[str, Callable[[], Iterable[Metric]]]] = [
-            (name, lambda metric=metric: [metric.collect()])
-            for name, metric in sorted(_shared_metrics.items())
+            (name, metric.collect_all) for name, metric in sorted(_shared_metrics.items())
         ]
         sources += sorted(_collectors.items())
         for name, collect in sources:

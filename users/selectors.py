@@ -106,7 +106,7 @@ def task_update_message(task: Task) -> dict[str, Any]:
         "result": task.result,
         "position": line_position(task),
         "eta_seconds": eta_seconds(task),
-        "retry_of": str(task.retry_of.public_id) if task.retry_of_id else None,
+        "retry_of": str(task.retry_of.public_id) if task.retry_of is not None else None,
         "version": task.version,
     }
 

@@ -99,6 +99,12 @@ def _task_answer(request: HttpRequest, task: Task, text: str) -> HttpResponse:
     return redirect(reverse("task_list"))
 
 
+def _task_conflict(request: HttpRequest, task: Task, text: str) -> HttpResponse:
+    """409 naming the user's own task and its status."""
+    extra = {"task_id": str(task.public_id), "status": task.status}
+    return error_response(request, text, status=409, extra=extra)
+
+
 @login_required
 @require_POST
 def task_cancel(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
@@ -108,12 +114,8 @@ def task_cancel(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse
     except TaskNotFound:
         return error_response(request, "No such task.", status=404)
     except TaskNotCancellable as ended:
-        return error_response(
-            request,
-            f"This task already ended ({ended.task.status}); there is nothing to cancel.",
-            status=409,
-            extra={"task_id": str(ended.task.public_id), "status": ended.task.status},
-        )
+        text = f"This task already ended ({ended.task.status}); there is nothing to cancel."
+        return _task_conflict(request, ended.task, text)
     return _task_answer(request, task, f"Cancelled task {task.public_id}.")
 
 
@@ -126,21 +128,17 @@ def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
     except TaskNotFound:
         return error_response(request, "No such task.", status=404)
     except TaskNotRetryable as refused:
-        return error_response(
-            request,
+        text = (
             f"This task is {refused.task.status}: only a failed or cancelled task can be "
-            "started again.",
-            status=409,
-            extra={"task_id": str(refused.task.public_id), "status": refused.task.status},
+            "started again."
         )
+        return _task_conflict(request, refused.task, text)
     except TaskAlreadyActive as busy:
-        return error_response(
-            request,
+        text = (
             f"Your task {busy.task.public_id} of this kind is already {busy.task.status}; "
-            "wait for it to end (or cancel it) before starting another.",
-            status=409,
-            extra={"task_id": str(busy.task.public_id), "status": busy.task.status},
+            "wait for it to end (or cancel it) before starting another."
         )
+        return _task_conflict(request, busy.task, text)
     return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
 
 
@@ -167,20 +165,24 @@ def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
         ],
         unit="s",
     )
-    finished = [task for task in runs if task.status == Task.Status.FINISHED and task.result]
+    finished = [
+        (task, task.result)
+        for task in runs
+        if task.status == Task.Status.FINISHED and isinstance(task.result, dict)
+    ]
     phases = bar_chart(
         "Last finished jobs: time of each phase",
         "Create, verify, update and delete stacked (indexing runs beside them, so it is not "
         "stacked).",
         [
             (
-                f"{str(task.public_id)[:8]} N={task.result.get('count', '?')}",
+                f"{str(task.public_id)[:8]} N={result.get('count', '?')}",
                 [
-                    (phase, float(task.result.get("seconds", {}).get(phase, 0)), f"bar-{phase}")
+                    (phase, float(result.get("seconds", {}).get(phase, 0)), f"bar-{phase}")
                     for phase in PHASES
                 ],
             )
-            for task in finished
+            for task, result in finished
         ],
         unit="s",
     )
