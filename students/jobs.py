@@ -29,9 +29,10 @@ from rq.timeouts import JobTimeoutException
 
 from core.errors import report_error
 from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
-from students.generations import Directory, settle_failed_task
+from students.generations import Directory, GenerationAbandoned, settle_failed_task
 from students.search import ENGINE_ERRORS, SearchUnavailable
 from users.models import Task
+from users.selectors import task_is_running
 from users.services import (
     TaskInterrupted,
     TaskNoLongerRunning,
@@ -62,9 +63,11 @@ def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
             result = run_crud_cycle(
                 count, on_progress=ThrottledProgress(task_id), deadline=deadline, task_id=task_id
             )
-    except TaskNoLongerRunning:
-        # Cancelled (or ended by the maintenance or staff): the cycle stopped at a batch
-        # boundary and removed what it had written; the task already says so.
+    except (TaskNoLongerRunning, GenerationAbandoned):
+        if task_is_running(task_id):
+            raise  # the generation was taken from a running job: its task fails
+        # Cancelled (or ended by the maintenance or staff) before its switch: the cycle
+        # stopped at a batch boundary and removed what it had written; the task says so.
         logger.info("Task %s ended from outside; its CRUD job stopped.", task_id)
         return None
     finish_task(
