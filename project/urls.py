@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from core.views import healthz, livez, metrics
 from users.views import operations
@@ -9,6 +9,10 @@ urlpatterns = [
     path("accounts/", include("users.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.urls")),
+    # django-rq serves its own Prometheus page once prometheus_client is installed; ours
+    # (/metrics) has its queue metrics and more, and theirs keeps a `name[]` filter for every
+    # later scrape (a module-level registry replaced in place), then fails with a 500.
+    re_path(r"^(?:admin/django_rq/dashboard|django-rq)/metrics/?$", metrics),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),

@@ -128,3 +128,12 @@ def test_counters_from_other_processes_add_up(client, token):
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     families = scrape(client, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert samples(families["app_task_updates_published"]) == [3]
+
+
+@pytest.mark.parametrize("path", ["/django-rq/metrics", "/admin/django_rq/dashboard/metrics/"])
+def test_django_rqs_own_metrics_pages_are_ours(client, token, path):
+    for _ in range(2):  # theirs failed on the second scrape after a `name[]` filter
+        response = client.get(path, {"name[]": "rq_workers"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        assert "app_tasks" in {f.name for f in text_string_to_metric_families(response.text)}
+    assert client.get(path).status_code == 401
