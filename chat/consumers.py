@@ -61,8 +61,9 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         self.session_key: str | None = self.scope["session"].session_key
         self.group_name = task_updates_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        await self.accept()
+        # Counted before the client learns it is open, so a scrape after that counts it.
         await sync_to_async(OPEN_SOCKETS.seen, thread_sensitive=False)(self.channel_name)
+        await self.accept()
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

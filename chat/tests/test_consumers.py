@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 
 from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.metrics import OPEN_SOCKETS
+from core.metrics import reset_shared_metrics
 from project.asgi import application
 from project.settings_helpers import redis_channel_layers
 from users.models import Task
@@ -215,7 +216,10 @@ async def test_open_sockets_are_counted_for_metrics(user):
         [gauge] = OPEN_SOCKETS.collect()
         return gauge.samples[0].value
 
+    # Sockets that other tests' daphnes left may expire from the count meanwhile.
+    await database_sync_to_async(reset_shared_metrics)()
     before = await database_sync_to_async(open_sockets)()
+    assert before == 0
     cookie = await database_sync_to_async(session_cookie)(user)
     communicator, connected, _ = await connect(cookie, ORIGIN)
     assert connected
