@@ -5,10 +5,12 @@ import asyncio
 import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from chat.metrics import OPEN_SOCKETS
 from users.selectors import session_fingerprint, session_is_current, task_updates_group
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,18 @@ logger = logging.getLogger(__name__)
 # page stops reconnecting when it sees it.
 CLOSE_UNAUTHENTICATED = 4401
 # The fields of a task update, as the spec's task JSON gives them.
-UPDATE_FIELDS = ("type", "task_id", "status", "progress", "message", "result", "version")
+UPDATE_FIELDS = (
+    "type",
+    "task_id",
+    "status",
+    "progress",
+    "message",
+    "result",
+    "position",
+    "eta_seconds",
+    "retry_of",
+    "version",
+)
 
 
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
@@ -48,6 +61,8 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         self.session_key: str | None = self.scope["session"].session_key
         self.group_name = task_updates_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        # Counted before the client learns it is open, so a scrape after that counts it.
+        await sync_to_async(OPEN_SOCKETS.seen, thread_sensitive=False)(self.channel_name)
         await self.accept()
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
@@ -74,6 +89,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
             if not current:
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
+            await sync_to_async(OPEN_SOCKETS.seen, thread_sensitive=False)(self.channel_name)
             try:
                 await self.channel_layer.group_add(self.group_name, self.channel_name)
             except Exception as exc:  # the channel layer's Redis is down: try at the next check
@@ -83,6 +99,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         if self.session_watch is not None and self.session_watch is not asyncio.current_task():
             self.session_watch.cancel()
         if self.group_name:
+            await sync_to_async(OPEN_SOCKETS.gone, thread_sensitive=False)(self.channel_name)
             try:
                 await self.channel_layer.group_discard(self.group_name, self.channel_name)
             except Exception as exc:  # it expires by itself

@@ -22,6 +22,8 @@ from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from core.metrics import counter
+
 logger = logging.getLogger(__name__)
 
 LIST_SCOPE = "list"
@@ -38,6 +40,13 @@ MISSING = object()
 Value = TypeVar("Value")
 
 
+RECIPE_CACHE = counter(
+    "app_recipe_cache_requests_total",
+    "Reads of the recipe cache, by result (hit: served from Redis; miss: built from the database)",
+    ["result"],
+)
+
+
 def recipe_scope(recipe_id: int) -> str:
     return f"recipe:{recipe_id}"
 
@@ -50,6 +59,7 @@ def read_through(scope: str, part: str, build: Callable[[], Value]) -> Value:
     key = _value_key(scope, part)
     try:
         value = cache.get(key, MISSING)
+        RECIPE_CACHE.inc(result="miss" if value is MISSING else "hit")
         if value is MISSING:
             value = _build_once(scope, key, build)
     except RedisError as exc:

@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
         register_probe("database", database_probe)
         register_probe("redis", redis_probe)
         register_probe("storage", storage_probe)
+
+        from django_rq.contrib.prometheus import RQCollector
+
+        from core.metrics import register_collector
+
+        # django-rq's queue and worker metrics, read from Redis at scrape time.
+        register_collector("rq", RQCollector().collect)

@@ -2,10 +2,12 @@
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.signals import got_request_exception
+from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
@@ -17,6 +19,7 @@ from core.http import (
     is_database_lock_timeout,
     retry_later_response,
 )
+from core.metrics import record_request
 from core.text import has_control_characters
 
 logger = logging.getLogger(__name__)
@@ -110,3 +113,34 @@ class ControlCharacterMiddleware:
 def _flat(item: tuple[str, list[str]]) -> list[str]:
     key, values = item
     return [key, *values]
+
+
+class RequestMetricsMiddleware:
+    """Counts every answer, its time and the database queries it made (core.metrics): the
+    request metrics of /metrics, shared by every worker process."""
+
+    METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        queries = 0
+
+        def count_query(execute: Callable[..., Any], *args: Any) -> Any:
+            nonlocal queries
+            queries += 1
+            return execute(*args)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count_query):
+            response = self.get_response(request)
+        method = request.method if request.method in self.METHODS else "other"
+        record_request(
+            method=method,
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+            queries=queries,
+            vendor=connection.vendor,
+        )
+        return response

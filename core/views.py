@@ -16,10 +16,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from core.forms import UploadForm
 from core.health import cached_component_health
 from core.http import AuthenticatedHttpRequest, json_error, wants_json
+from core.metrics import SiteCollector
 from core.ratelimits import UPLOAD_BYTES, ZIP_DOWNLOADS
 from core.selectors import folder_documents, folder_names, folder_summaries, storage_used
 from core.services import StorageUnavailable, clean_folder_name, store_uploads
@@ -36,17 +38,50 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Anyone gets the overall status; staff sessions and METRICS_TOKEN get each part."""
     healthy, components = cached_component_health()
     body: dict[str, Any] = {"status": "ok" if healthy else "unavailable"}
-    if _may_see_components(request):
+    if operator_access(request) == OPERATOR:
         body["components"] = components
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-def _may_see_components(request: HttpRequest) -> bool:
+OPERATOR, NO_CREDENTIALS, REFUSED = 200, 401, 403
+
+
+def operator_access(request: HttpRequest) -> int:
+    """Whether the request is an operator's: a staff session or the `METRICS_TOKEN` bearer
+    token (OPERATOR); otherwise NO_CREDENTIALS (nothing presented) or REFUSED (a wrong
+    token, a user who is not staff)."""
     token = settings.METRICS_TOKEN
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    if token and scheme.lower() == "bearer" and constant_time_compare(presented.strip(), token):
-        return True
-    return bool(request.user.is_authenticated and request.user.is_staff)
+    if scheme.lower() == "bearer":
+        right = bool(token) and constant_time_compare(presented.strip(), token)
+        return OPERATOR if right else REFUSED
+    if request.user.is_authenticated:
+        return OPERATOR if request.user.is_staff else REFUSED
+    return NO_CREDENTIALS
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format for staff or the METRICS_TOKEN scraper (core.metrics)."""
+    access = operator_access(request)
+    if access == NO_CREDENTIALS:
+        response = HttpResponse(
+            "Send the metrics token (Authorization: Bearer ...) or log in as staff.\n",
+            status=401,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if access == REFUSED:
+        return HttpResponse(
+            "These credentials may not read the metrics.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SiteCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 @never_cache

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times and counts every answer, the other middleware's included.
+    "core.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.csp.SiteCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -259,6 +261,10 @@ ZIP_DOWNLOAD_CHUNK_SIZE = 256 * 1024
 CRUD_JOB_QUEUE = "default"
 CRUD_JOB_TIMEOUT = env.int("CRUD_JOB_TIMEOUT", default=600)
 CRUD_JOB_BATCH_SIZE = env.int("CRUD_JOB_BATCH_SIZE", default=2000)
+# How long RQ keeps a CRUD job's record once it ended (explicit: RQ's default keeps failed
+# jobs for a year). The task row is the lasting record; these are for the dashboard.
+CRUD_JOB_RESULT_TTL = env.int("CRUD_JOB_RESULT_TTL", default=86400)
+CRUD_JOB_FAILURE_TTL = env.int("CRUD_JOB_FAILURE_TTL", default=7 * 86400)
 RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
 # A worker killed outright leaves its job "started" until the heartbeat expires
 # (monitoring interval + 60 s); the next maintenance run then fails it.

@@ -1,18 +1,25 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from core.views import healthz, livez
+from core.views import healthz, livez, metrics
+from users.views import operations
 
 urlpatterns = [
     path("", include("cookbook.urls")),
     path("accounts/", include("users.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.urls")),
+    # django-rq serves its own Prometheus page once prometheus_client is installed; ours
+    # (/metrics) has its queue metrics and more, and theirs keeps a `name[]` filter for every
+    # later scrape (a module-level registry replaced in place), then fails with a 500.
+    re_path(r"^(?:admin/django_rq/dashboard|django-rq)/metrics/?$", metrics),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("metrics", metrics, name="metrics"),
     path("result/", include("users.task_urls")),
+    path("operations/", operations, name="operations"),
 ]
 
 # Error pages in the client's format that never repeat the request or internal detail.

@@ -29,12 +29,15 @@ from rq.timeouts import JobTimeoutException
 
 from core.errors import report_error
 from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
-from students.generations import Directory, settle_failed_task
+from students.generations import Directory, GenerationAbandoned, settle_failed_task
 from students.search import ENGINE_ERRORS, SearchUnavailable
 from users.models import Task
+from users.selectors import task_is_running
 from users.services import (
     TaskInterrupted,
+    TaskNoLongerRunning,
     ThrottledProgress,
+    cancel_running_task,
     fail_task,
     finish_task,
     start_task,
@@ -55,10 +58,18 @@ def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
     job = get_current_job()
     timeout = job.timeout if job is not None else None
     deadline = time.monotonic() + timeout if timeout is not None and timeout > 0 else None
-    with task_heartbeat(task_id, deadline=deadline):
-        result = run_crud_cycle(
-            count, on_progress=ThrottledProgress(task_id), deadline=deadline, task_id=task_id
-        )
+    try:
+        with task_heartbeat(task_id, deadline=deadline):
+            result = run_crud_cycle(
+                count, on_progress=ThrottledProgress(task_id), deadline=deadline, task_id=task_id
+            )
+    except (TaskNoLongerRunning, GenerationAbandoned):
+        if task_is_running(task_id):
+            raise  # the generation was taken from a running job: its task fails
+        # Cancelled (or ended by the maintenance or staff) before its switch: the cycle
+        # stopped at a batch boundary and removed what it had written; the task says so.
+        logger.info("Task %s ended from outside; its CRUD job stopped.", task_id)
+        return None
     finish_task(
         task_id,
         result=result,
@@ -90,17 +101,30 @@ def failure_message(
 ) -> str:
     """What stopped the job, which students are in place (truthfully: a job can fail after
     its new students went into service) and the error id to quote to support."""
+    return f"{what_happened(cause, timeout)} {in_place(directory)} Error id {error_id}."
+
+
+def in_place(directory: Directory) -> str:
+    """Which students are in service, for the message of a task that did not finish."""
     if directory.switched_by_task:
-        in_place = (
+        return (
             f"Its new students are in place (generation {directory.generation}, "
             f"{directory.students} students)."
         )
-    else:
-        in_place = (
-            f"The previous students are still in place (generation {directory.generation}, "
-            f"{directory.students} students); none of the new ones were kept."
-        )
-    return f"{what_happened(cause, timeout)} {in_place} Error id {error_id}."
+    return (
+        f"The previous students are still in place (generation {directory.generation}, "
+        f"{directory.students} students); none of the new ones were kept."
+    )
+
+
+def cancel_crud_task(task_id: UUID | str, by: str) -> Task | None:
+    """The cancel handler of the CRUD kind: the task ends cancelled at once, in the
+    transaction that removes the generation its job was writing (under the live generation's
+    lock, so its switch either happened before, and the message says so, or never will);
+    the job stops at its next batch boundary, when its progress report finds it cancelled."""
+    with transaction.atomic():
+        directory = settle_failed_task(task_id)
+        return cancel_running_task(task_id, message=f"{by} {in_place(directory)}")
 
 
 def fail_crud_task(

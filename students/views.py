@@ -21,6 +21,7 @@ from students.search import SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
 from students.services import start_crud_job
 from users.models import Task
+from users.selectors import line_position
 from users.services import TaskAlreadyActive
 
 
@@ -93,18 +94,14 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         task = start_crud_job(owner=request.user, count=count)
     except TaskAlreadyActive as busy:
-        running = busy.task
-        # Only the requester's own task is named: another user's id and progress are theirs.
-        own = running.owner_id == request.user.pk
-        if own:
-            text = (
-                f"Your CRUD job is already {running.status} (task {running.public_id}, "
-                f"{running.progress}%); wait for it to end before starting another."
-            )
-        else:
-            text = "Another user's CRUD job is running; try again when it has ended."
+        # Always the requester's own task: other users' starts wait in line instead.
+        own = busy.task
+        text = (
+            f"Your CRUD job is already {own.status} (task {own.public_id}, {own.progress}%); "
+            "wait for it to end (or cancel it) before starting another."
+        )
         if wants_json(request):
-            extra = {"task_id": str(running.public_id), "status": running.status} if own else {}
+            extra = {"task_id": str(own.public_id), "status": own.status}
             return json_error(text, status=409, extra=extra)
         form.add_error(None, text)
         return render(request, "students/crud_job.html", {"form": form}, status=409)
@@ -120,9 +117,14 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
         response["Retry-After"] = retry["Retry-After"]
         return response
 
+    position = line_position(task)
     if wants_json(request):
-        return JsonResponse({"task_id": str(task.public_id), "status": task.status}, status=202)
+        return JsonResponse(
+            {"task_id": str(task.public_id), "status": task.status, "position": position},
+            status=202,
+        )
+    line = f"; it is number {position} in the waiting line" if position and position > 1 else ""
     messages.success(
-        request, f"Started the CRUD job for {count:,} students (task {task.public_id})."
+        request, f"Started the CRUD job for {count:,} students (task {task.public_id}){line}."
     )
     return redirect(reverse("task_list"))

@@ -8,6 +8,12 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from core.maintenance import register_step
         from users import signals  # noqa: F401 - connects the session receivers
-        from users.services import fail_stalled_tasks
+        from users.services import dispatch_waiting_lines, fail_stalled_tasks
 
         register_step("stalled tasks", lambda: len(fail_stalled_tasks()))
+        register_step("waiting lines", dispatch_waiting_lines)
+
+        from core.metrics import register_collector
+        from users.metrics import collect_tasks
+
+        register_collector("tasks", collect_tasks)

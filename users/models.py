@@ -80,9 +80,11 @@ class Task(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-    TERMINAL_STATUSES = (Status.FINISHED, Status.FAILED)
+    TERMINAL_STATUSES = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
+    RETRYABLE_STATUSES = (Status.FAILED, Status.CANCELLED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
@@ -100,6 +102,13 @@ class Task(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # What the job is started with (the CRUD job: {"count": N}); a retry starts the same.
+    params = models.JSONField(default=dict, blank=True)
+    # When its RQ job was enqueued: tasks wait in line undispatched until they are the head.
+    dispatched = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
     # One more with every change of the row: pages apply an update only when it is newer
     # than what they show (updates can arrive late or twice).
     version = models.PositiveIntegerField(default=0)
@@ -108,13 +117,20 @@ class Task(models.Model):
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["owner", "-created", "-id"])]
         constraints = [
-            # Single flight: at most one queued or running task of each kind, enforced by the
-            # database so that two simultaneous starts cannot both win.
+            # One queued or running task of each kind per user: two simultaneous starts by
+            # the same user cannot both win.
+            models.UniqueConstraint(
+                fields=["owner", "kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="users_task_one_active_per_owner_and_kind",
+                violation_error_message="You already have a task of this kind queued or running.",
+            ),
+            # Mutual exclusion of runs: only the head of each kind's waiting line has an RQ
+            # job (enqueued or running), so two dispatchers cannot both enqueue one.
             models.UniqueConstraint(
                 fields=["kind"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="users_task_one_active_per_kind",
-                violation_error_message="A task of this kind is already queued or running.",
+                condition=models.Q(status__in=["queued", "running"], dispatched__isnull=False),
+                name="users_task_one_dispatched_per_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="users_task_progress_at_most_100"

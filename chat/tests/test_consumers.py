@@ -9,6 +9,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 
 from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.metrics import OPEN_SOCKETS
+from core.metrics import reset_shared_metrics
 from project.asgi import application
 from project.settings_helpers import redis_channel_layers
 from users.models import Task
@@ -82,6 +84,9 @@ async def test_each_user_gets_only_their_own_updates_in_every_tab(make_user):
         "progress": 0,
         "message": "Working",
         "result": None,
+        "position": None,
+        "eta_seconds": None,
+        "retry_of": None,
         "version": 1,
     }
     assert await alice_tab_1.receive_json_from(timeout=RECEIVE_TIMEOUT) == expected
@@ -226,3 +231,20 @@ async def test_a_socket_open_past_the_group_expiry_keeps_receiving_by_joining_ag
         else:
             assert await communicator.receive_nothing(timeout=1)
         await communicator.disconnect()
+
+
+async def test_open_sockets_are_counted_for_metrics(user):
+    def open_sockets():
+        [gauge] = OPEN_SOCKETS.collect()
+        return gauge.samples[0].value
+
+    # Sockets that other tests' daphnes left may expire from the count meanwhile.
+    await database_sync_to_async(reset_shared_metrics)()
+    before = await database_sync_to_async(open_sockets)()
+    assert before == 0
+    cookie = await database_sync_to_async(session_cookie)(user)
+    communicator, connected, _ = await connect(cookie, ORIGIN)
+    assert connected
+    assert await database_sync_to_async(open_sockets)() == before + 1
+    await communicator.disconnect()
+    assert await database_sync_to_async(open_sockets)() == before

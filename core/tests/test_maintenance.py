@@ -38,6 +38,7 @@ def steps(monkeypatch):
 def test_each_app_registers_its_steps_in_the_order_of_installed_apps():
     assert list(maintenance._steps) == [
         "stalled tasks",
+        "waiting lines",
         "abandoned student generations",
         "search outbox",
         "search reconciliation",

@@ -20,7 +20,12 @@ LOGGED_IN = [
     ("CRUD job", "/students/test/"),
     ("Tasks", "/result/"),
 ]
-STAFF = [*LOGGED_IN, ("RQ dashboard", "/django-rq/"), ("Admin", "/admin/")]
+STAFF = [
+    *LOGGED_IN,
+    ("Operations", "/operations/"),
+    ("RQ dashboard", "/django-rq/"),
+    ("Admin", "/admin/"),
+]
 
 
 class PageHead(HTMLParser):

@@ -1,14 +1,18 @@
 // Live task updates for logged-in users: one websocket per tab, at the address the page
-// names in <meta name="websocket-url">; toasts for finished and failed tasks on every page;
-// live rows on the task list, each row naming its status URL in data-status-url and the
-// version of the task it shows in data-version.
+// names in <meta name="websocket-url">; toasts for ended tasks on every page (and, opted in
+// with a click, a browser notification when the tab is hidden); live rows on the task list
+// (status, progress, time left, place in the waiting line, cancel/retry buttons), each row
+// naming its status URL in data-status-url and the version it shows in data-version.
 // Updates can arrive late or twice (a catch-up answer after a newer socket message): one is
 // applied only when its version is newer than what the page shows.
 // Data only ever reaches the page through textContent and DOM properties.
 "use strict";
 
 (() => {
-  const TERMINAL = ["finished", "failed"];
+  const TERMINAL = ["finished", "failed", "cancelled"];
+  const RETRYABLE = ["failed", "cancelled"];
+  const TITLES = { finished: "Task finished", failed: "Task failed", cancelled: "Task cancelled" };
+  const NOTIFY_KEY = "taskNotifications";
   const MAX_BACKOFF_MS = 30000;
   // chat/consumers.py closes a socket whose session ended (or never was) with this code.
   const CLOSE_UNAUTHENTICATED = 4401;
@@ -54,6 +58,15 @@
     progress.textContent = `${update.progress}%`;
     field(row, "progress-text").textContent = `${update.progress}%`;
     field(row, "message").textContent = update.message;
+    field(row, "position").textContent = update.position
+      ? `Number ${update.position} in the waiting line.`
+      : "";
+    field(row, "eta").textContent =
+      update.eta_seconds === null || update.eta_seconds === undefined
+        ? ""
+        : `about ${Math.round(update.eta_seconds)} s left`;
+    row.querySelector('[data-action="cancel"]').hidden = isTerminal(update.status);
+    row.querySelector('[data-action="retry"]').hidden = !RETRYABLE.includes(update.status);
     const now = new Date();
     if (update.status !== "queued" && !field(row, "started").querySelector("time")) {
       setTime(field(row, "started"), now);
@@ -68,7 +81,7 @@
     const toast = document.createElement("div");
     toast.className = `toast toast-${update.status}`;
     const title = document.createElement("strong");
-    title.textContent = update.status === "finished" ? "Task finished" : "Task failed";
+    title.textContent = TITLES[update.status];
     const text = document.createElement("span");
     text.textContent = ` ${update.message} `;
     const link = document.createElement("a");
@@ -83,6 +96,39 @@
     toasts.append(toast);
   };
 
+  // Opt-in browser notifications: permission is asked only after the user clicks.
+  const notifyBox = document.getElementById("task-notify");
+  const notifyState = document.getElementById("task-notify-state");
+  const notificationsOn = () =>
+    "Notification" in window &&
+    Notification.permission === "granted" &&
+    window.localStorage.getItem(NOTIFY_KEY) === "on";
+
+  const showNotifyState = () => {
+    if (!notifyState) return;
+    notifyState.textContent = notificationsOn()
+      ? "Notifications are on."
+      : Notification.permission === "denied"
+        ? "Notifications are blocked in this browser's settings."
+        : "";
+  };
+
+  if (notifyBox && "Notification" in window) {
+    notifyBox.hidden = false;
+    showNotifyState();
+    document.getElementById("task-notify-button").addEventListener("click", () => {
+      Notification.requestPermission().then((permission) => {
+        window.localStorage.setItem(NOTIFY_KEY, permission === "granted" ? "on" : "off");
+        showNotifyState();
+      });
+    });
+  }
+
+  const notify = (update) => {
+    if (!isTerminal(update.status) || !document.hidden || !notificationsOn()) return;
+    new Notification(TITLES[update.status], { body: update.message, tag: update.task_id });
+  };
+
   const handle = (update) => {
     if (!update || update.type !== "task.update" || !Number.isInteger(update.version)) return;
     if (update.version <= shownVersion(update.task_id)) return; // late or repeated: older
@@ -90,7 +136,10 @@
     const wasTerminal = row ? isTerminal(row.dataset.status) : false;
     shown.set(update.task_id, update.version);
     updateRow(update);
-    if (!wasTerminal) showToast(update);
+    if (!wasTerminal) {
+      showToast(update);
+      notify(update);
+    }
   };
 
   // Rows still moving may have missed updates while no socket was open: ask the server.

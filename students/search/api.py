@@ -5,6 +5,7 @@ import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from students.metrics import SEARCH_LATENCY
 from students.models import Student
 from students.search.backends import get_search_backend
 from students.search.backends.base import BULK_CHUNK_SIZE, MAX_RESULTS, StudentRow
@@ -35,7 +36,9 @@ def search_students(query: str, limit: int = MAX_RESULTS) -> SearchAnswer:
     backend = get_search_backend()
     query = query.strip()
     results = backend.search(query, limit) if len(query) >= MIN_QUERY_LENGTH else []
-    took_ms = round((time.perf_counter() - started) * 1000, 1)
+    took = time.perf_counter() - started
+    SEARCH_LATENCY.observe(took, backend=backend.name)
+    took_ms = round(took * 1000, 1)
     return SearchAnswer(results=results, backend=backend.name, took_ms=took_ms)
 
 

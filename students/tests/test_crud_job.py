@@ -9,14 +9,16 @@ from django.test import override_settings
 from rq import Callback, SimpleWorker
 from rq.timeouts import JobTimeoutException
 
+from students import crud_cycle, jobs
 from students.crud_cycle import run_crud_cycle
 from students.fakes import FakeStudents
+from students.generations import GenerationAbandoned
 from students.jobs import fail_crud_task, on_crud_job_failure, run_crud_job
 from students.models import Student
 from students.search import index_students, refresh_index, search_students
 from users.models import Task
 from users.selectors import task_update_message
-from users.services import create_task, start_task
+from users.services import cancel_task, create_task, start_task
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +198,44 @@ def test_a_passed_deadline_stops_the_cycle_and_keeps_the_previous_students():
         run_crud_cycle(100, batch_size=50, deadline=time.monotonic() - 1)
     assert Student.objects.count() == 10
     assert not Student.every_generation.exclude(generation=0).exists()
+
+
+def test_a_cancel_just_before_the_switch_keeps_the_previous_students(
+    user, monkeypatch, settings, caplog
+):
+    """The cancel lands while the last batch is written, after the job's last check: the
+    switch refuses the generation (its task ended), the job stops quietly and the task stays
+    cancelled with the previous students in place."""
+    settings.CRUD_JOB_BATCH_SIZE = 10
+    old = sorted(student.id for student in make_generation(10))
+    task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+
+    class CancelledDuringTheLastBatch(jobs.ThrottledProgress):
+        def __call__(self, progress, message):
+            if message.endswith("indexed 20 of 30"):
+                cancel_task(user=user, task_id=task.public_id)
+                return  # as a throttled report: the job does not look at its task now
+            super().__call__(progress, message)
+
+    monkeypatch.setattr(jobs, "ThrottledProgress", CancelledDuringTheLastBatch)
+    assert run_crud_job(str(task.public_id), 30) is None
+    task.refresh_from_db()
+    assert task.status == "cancelled"
+    assert task.message == (
+        "Cancelled by you. The previous students are still in place (generation 0, "
+        "10 students); none of the new ones were kept."
+    )
+    assert sorted(Student.every_generation.values_list("id", flat=True)) == old
+    assert "Error id" not in caplog.text
+
+
+def test_a_generation_taken_from_a_running_job_still_fails_it(user, monkeypatch):
+    make_generation(10)
+    task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+
+    def abandoned(generation):
+        raise GenerationAbandoned(f"generation {generation} is not being written any more")
+
+    monkeypatch.setattr(crud_cycle, "switch_to", abandoned)
+    with pytest.raises(GenerationAbandoned):
+        run_crud_job(str(task.public_id), 30)

@@ -39,12 +39,13 @@ def test_a_json_client_gets_202_and_the_job_is_enqueued_once_committed(
         response = logged_in.post(reverse("crud_job"), {"count": 300}, **JSON)
     assert response.status_code == 202
     task = Task.objects.get()
-    assert response.json() == {"task_id": str(task.public_id), "status": "queued"}
+    assert response.json() == {"task_id": str(task.public_id), "status": "queued", "position": 1}
     assert task.owner == user and task.kind == "student_crud" and task.rq_job_id
     assert queued_job_ids() == [task.rq_job_id]
     job = django_rq.get_queue("default").fetch_job(task.rq_job_id)
     assert job.args == (str(task.public_id), 300)
     assert job.timeout == 600
+    assert (job.result_ttl, job.failure_ttl) == (86400, 7 * 86400)  # not RQ's default year
 
 
 def test_a_browser_is_redirected_to_its_tasks(logged_in, django_capture_on_commit_callbacks):

@@ -15,7 +15,7 @@ UPDATE_TIMEOUT = 90
 
 
 def is_terminal(update):
-    return update["status"] in ("finished", "failed")
+    return update["status"] in ("finished", "failed", "cancelled")
 
 
 @pytest.fixture
@@ -54,6 +54,9 @@ def test_a_job_started_over_http_streams_running_progress_finished(
         "progress",
         "message",
         "result",
+        "position",
+        "eta_seconds",
+        "retry_of",
         "version",
     }
     versions = [update["version"] for update in updates]

@@ -98,8 +98,9 @@ def fail_stalled_tasks() -> list[Task]:
     beat = settings.TASK_HEARTBEAT_SECONDS
     patience = timedelta(seconds=beat * HEARTBEAT_LIFETIME_BEATS)
     now = timezone.now()
+    # Tasks waiting in line have no RQ job yet: only the dispatched head is looked at.
     candidates = list(
-        Task.objects.filter(status__in=Task.ACTIVE_STATUSES, created__lt=now - patience)
+        Task.objects.filter(status__in=Task.ACTIVE_STATUSES, dispatched__lt=now - patience)
     )
     silent = []
     failed = []

@@ -1,10 +1,12 @@
-"""Tasks: forward-only statuses, single flight, throttled progress, /result/ pages."""
+"""Tasks: forward-only statuses, one active task per user and kind, throttled progress,
+/result/ pages."""
 
 import uuid
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from users.models import Task
 from users.services import (
@@ -54,11 +56,13 @@ def test_progress_is_clamped_to_0_100(user):
     assert task.progress == 100
 
 
-def test_only_one_task_of_a_kind_is_active(user, make_user):
+def test_one_active_task_per_user_and_kind(user, make_user):
     first = create_task(owner=user, kind=CRUD)
     with pytest.raises(TaskAlreadyActive) as refused:
-        create_task(owner=make_user("bob@example.com"), kind=CRUD)
+        create_task(owner=user, kind=CRUD)
     assert refused.value.task == first
+    # Another user's start waits in line instead.
+    assert create_task(owner=make_user("bob@example.com"), kind=CRUD).status == "queued"
     start_task(first.public_id, message="go")
     with pytest.raises(TaskAlreadyActive):
         create_task(owner=user, kind=CRUD)
@@ -66,11 +70,21 @@ def test_only_one_task_of_a_kind_is_active(user, make_user):
     assert create_task(owner=user, kind=CRUD).status == "queued"
 
 
-def test_the_database_itself_refuses_a_second_active_task(user):
+def test_the_database_itself_refuses_a_second_active_task_of_one_user(user, make_user):
     Task.objects.create(owner=user, kind=CRUD, rq_job_id="a")
     with pytest.raises(IntegrityError), transaction.atomic():
         Task.objects.create(owner=user, kind=CRUD, rq_job_id="b", status="running")
     Task.objects.create(owner=user, kind=CRUD, rq_job_id="c", status="failed")
+    Task.objects.create(owner=make_user("bob@example.com"), kind=CRUD, rq_job_id="d")
+
+
+def test_the_database_itself_refuses_a_second_dispatched_task_of_a_kind(user, make_user):
+    now = timezone.now()
+    Task.objects.create(owner=user, kind=CRUD, rq_job_id="a", status="running", dispatched=now)
+    bob = make_user("bob@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(owner=bob, kind=CRUD, rq_job_id="b", dispatched=now)
+    Task.objects.create(owner=bob, kind=CRUD, rq_job_id="c")
 
 
 def test_throttled_progress_drops_reports_in_between(user):
@@ -141,6 +155,9 @@ def test_the_task_json_is_for_its_owner_only(alice_client, user, make_user):
         "progress": 0,
         "message": "",
         "result": None,
+        "position": 1,
+        "eta_seconds": None,
+        "retry_of": None,
         "version": 0,
     }
     alice_client.force_login(make_user("bob@example.com"))

@@ -31,10 +31,10 @@ def quick_beats(settings):
 
 
 def aged(task, seconds=10):
-    """As if the task had been created (and started) `seconds` ago."""
+    """As if the task had been created, dispatched (and started) `seconds` ago."""
     earlier = timezone.now() - timedelta(seconds=seconds)
     Task.objects.filter(pk=task.pk).update(
-        created=earlier, started=earlier if task.started else None
+        created=earlier, dispatched=earlier, started=earlier if task.started else None
     )
     task.refresh_from_db()
     return task
@@ -63,6 +63,17 @@ def test_a_queued_task_whose_job_is_gone_is_failed_and_frees_the_slot(user):
     )
     assert ERROR_ID.search(failed.message)
     assert create_task(owner=user, kind=CRUD).status == "queued"
+
+
+def test_a_task_waiting_in_line_has_no_job_yet_and_is_left_alone(user, make_user):
+    aged(running(make_user("bob@example.com")))
+    waiting = create_task(owner=user, kind=CRUD)
+    Task.objects.filter(pk=waiting.pk).update(created=timezone.now() - timedelta(seconds=60))
+    with_beat = Task.objects.get(status="running")
+    queue_connection().set(heartbeat_key(with_beat.public_id), "1", ex=30)
+    assert fail_stalled_tasks() == []
+    waiting.refresh_from_db()
+    assert waiting.status == "queued"
 
 
 def test_a_queued_task_whose_job_waits_in_the_queue_is_left_alone(user):
