@@ -97,6 +97,19 @@ def wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type([HTML, JSON]) == JSON
 
 
+def error_body(
+    message: str,
+    *,
+    errors: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON error shape above (the pages' answers and the REST API's share it)."""
+    body: dict[str, Any] = {"error": message, **(extra or {})}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def json_error(
     message: str,
     *,
@@ -106,9 +119,7 @@ def json_error(
     extra: Mapping[str, Any] | None = None,
 ) -> JsonResponse:
     """The site's JSON error answer; `extra` holds the keys a view documents beside it."""
-    body: dict[str, Any] = {"error": message, **(extra or {})}
-    if errors:
-        body["errors"] = errors
+    body = error_body(message, errors=errors, extra=extra)
     return JsonResponse(body, status=status, headers=headers)
 
 

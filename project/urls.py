@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("result/", include("users.task_urls")),
+    path("api/", include("api.urls")),
 ]
 
 # Error pages in the client's format that never repeat the request or internal detail.

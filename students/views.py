@@ -18,7 +18,7 @@ from core.http import (
 from core.ratelimits import JOB_START, SEARCH, rate_limited
 from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
-from students.selectors import DEFAULT_SORT, student_page
+from students.selectors import DEFAULT_SORT, describe_active_job, student_page
 from students.services import start_crud_job
 from users.models import Task
 from users.services import TaskAlreadyActive
@@ -62,15 +62,7 @@ def student_search(request: HttpRequest, query: str | None = None) -> HttpRespon
         return json_error(message, status=400, errors=form.errors.get_json_data())
     SEARCH.hit(request)
     answer = search_students(form.cleaned_data["q"])
-    return JsonResponse(
-        {
-            "query": query,
-            "backend": answer.backend,
-            "count": len(answer.results),
-            "took_ms": answer.took_ms,
-            "results": answer.results,
-        }
-    )
+    return JsonResponse(answer.as_json(query))
 
 
 @login_required
@@ -93,18 +85,8 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         task = start_crud_job(owner=request.user, count=count)
     except TaskAlreadyActive as busy:
-        running = busy.task
-        # Only the requester's own task is named: another user's id and progress are theirs.
-        own = running.owner_id == request.user.pk
-        if own:
-            text = (
-                f"Your CRUD job is already {running.status} (task {running.public_id}, "
-                f"{running.progress}%); wait for it to end before starting another."
-            )
-        else:
-            text = "Another user's CRUD job is running; try again when it has ended."
+        text, extra = describe_active_job(busy.task, request.user)
         if wants_json(request):
-            extra = {"task_id": str(running.public_id), "status": running.status} if own else {}
             return json_error(text, status=409, extra=extra)
         form.add_error(None, text)
         return render(request, "students/crud_job.html", {"form": form}, status=409)
