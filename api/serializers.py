@@ -169,6 +169,8 @@ class MeSerializer(serializers.ModelSerializer[CustomUser]):
 
 
 class ApiKeySerializer(serializers.ModelSerializer[UserAPIKey]):
+    name = serializers.CharField(max_length=50, help_text="Says what the key is for.")
+
     class Meta:
         model = UserAPIKey
         fields = ["id", "name", "prefix", "created", "last_used", "expiry_date"]

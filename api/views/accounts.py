@@ -60,6 +60,17 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+class NoCredentialsMixin:
+    """Endpoints that take no credentials (they hand them out or end them); a refusal is
+    still a 401 with the Bearer challenge."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(trim_whitespace=False, max_length=4096)
@@ -67,12 +78,9 @@ class TokenObtainSerializer(serializers.Serializer):
     refresh = serializers.CharField(read_only=True)
 
 
-class TokenObtainView(APIView):
+class TokenObtainView(NoCredentialsMixin, APIView):
     """Email and password for an access token and a refresh token. The log-in goes through
     the same lockouts as the login page (users.lockout: 429 with Retry-After)."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         summary="Get a JWT access token and refresh token",
@@ -120,17 +128,13 @@ class TokenObtainView(APIView):
         ],
     )
 )
-class TokenRotateView(TokenRefreshView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+class TokenRotateView(NoCredentialsMixin, TokenRefreshView):
+    pass
 
 
-class LogoutView(APIView):
+class LogoutView(NoCredentialsMixin, APIView):
     """Ends a refresh token: it is blacklisted and refreshes no more. (Access tokens end
     by themselves within their short lifetime.)"""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         summary="Log out: blacklist the refresh token",
