@@ -71,7 +71,9 @@ def test_staff_writes_keep_the_cached_recipes_fresh(staff_client, anonymous):
         format="json",
     )
     assert replaced.status_code == 200
-    foods = [i["food"] for i in anonymous.get(f"/api/v1/recipes/{recipe_id}/").json()["ingredients"]]
+    foods = [
+        i["food"] for i in anonymous.get(f"/api/v1/recipes/{recipe_id}/").json()["ingredients"]
+    ]
     assert foods == ["onion"]
 
     assert staff_client.delete(f"/api/v1/recipes/{recipe_id}/").status_code == 204

@@ -72,8 +72,8 @@ class NoCredentialsMixin:
 
 
 class TokenObtainSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(trim_whitespace=False, max_length=4096)
+    email = serializers.CharField(max_length=254, write_only=True)
+    password = serializers.CharField(trim_whitespace=False, max_length=4096, write_only=True)
     access = serializers.CharField(read_only=True)
     refresh = serializers.CharField(read_only=True)
 
