@@ -1,6 +1,7 @@
 """Writes of the API app: API keys (created, revoked, their use noted)."""
 
 from datetime import timedelta
+from typing import cast
 
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ def create_api_key(*, user: CustomUser, name: str) -> tuple[UserAPIKey, str]:
     """A new key for the user: the stored record and the key itself, which is shown this
     once and never again (only its hash is kept)."""
     api_key, key = UserAPIKey.objects.create_key(user=user, name=name)
-    return api_key, key
+    return cast(UserAPIKey, api_key), key
 
 
 def revoke_api_key(*, api_key: UserAPIKey) -> None:

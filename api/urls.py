@@ -47,7 +47,7 @@ for pattern in v1:
 
 
 class SchemaView(SpectacularAPIView):
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
 
@@ -55,7 +55,7 @@ class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI from drf-spectacular-sidecar's static files, its start-up script served
     as a file (`?script`): nothing inline, so the site's CSP holds."""
 
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
 

@@ -45,7 +45,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     session_watch: "asyncio.Task[None] | None" = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
+        user: Any = self.scope.get("user")
         self.by_ticket = False
         if user is None or not user.is_authenticated:
             user = await database_sync_to_async(self.ticket_user)()

@@ -60,12 +60,9 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-class NoCredentialsMixin:
-    """Endpoints that take no credentials (they hand them out or end them); a refusal is
-    still a 401 with the Bearer challenge."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
+class BearerChallengeMixin:
+    """For endpoints that take no credentials (they hand them out or end them): a refusal
+    is still a 401 with the Bearer challenge, not a 403."""
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
@@ -78,9 +75,12 @@ class TokenObtainSerializer(serializers.Serializer):
     refresh = serializers.CharField(read_only=True)
 
 
-class TokenObtainView(NoCredentialsMixin, APIView):
+class TokenObtainView(BearerChallengeMixin, APIView):
     """Email and password for an access token and a refresh token. The log-in goes through
     the same lockouts as the login page (users.lockout: 429 with Retry-After)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
 
     @extend_schema(
         summary="Get a JWT access token and refresh token",
@@ -128,13 +128,16 @@ class TokenObtainView(NoCredentialsMixin, APIView):
         ],
     )
 )
-class TokenRotateView(NoCredentialsMixin, TokenRefreshView):
-    pass
+class TokenRotateView(BearerChallengeMixin, TokenRefreshView):
+    """simplejwt's refresh view (no credentials needed), with our challenge."""
 
 
-class LogoutView(NoCredentialsMixin, APIView):
+class LogoutView(BearerChallengeMixin, APIView):
     """Ends a refresh token: it is blacklisted and refreshes no more. (Access tokens end
     by themselves within their short lifetime.)"""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
 
     @extend_schema(
         summary="Log out: blacklist the refresh token",

@@ -8,6 +8,7 @@ GETDEL: two sockets racing with one ticket get one user between them).
 """
 
 import secrets
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -30,7 +31,7 @@ def redeem_websocket_ticket(ticket: str) -> int | None:
     if not ticket or len(ticket) > 100:
         return None
     try:
-        user_id = queue_connection().getdel(KEY_PREFIX + ticket)
+        user_id = cast(bytes | None, queue_connection().getdel(KEY_PREFIX + ticket))
     except redis.RedisError:
         return None
     return int(user_id) if user_id is not None else None
