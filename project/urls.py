@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api import pages as api_pages
 from core.views import healthz, livez
 
 urlpatterns = [
     path("", include("cookbook.urls")),
+    path("accounts/api-keys/", api_pages.api_keys, name="api_keys"),
+    path("accounts/api-keys/<str:key_id>/revoke/", api_pages.revoke, name="api_key_revoke"),
     path("accounts/", include("users.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.urls")),
