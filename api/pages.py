@@ -22,7 +22,7 @@ def api_keys(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            api_key, new_key = create_api_key(user=request.user, name=form.cleaned_data["name"])
+            _, new_key = create_api_key(user=request.user, name=form.cleaned_data["name"])
             form = ApiKeyForm()
             status = 201
         else:
