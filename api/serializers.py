@@ -193,4 +193,6 @@ class LogoutSerializer(serializers.Serializer):
 class WebsocketTicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds the ticket can wait to be used.")
-    url = serializers.CharField(help_text="The websocket's URL with the ticket in its query.")
+    url = serializers.CharField(
+        help_text="The websocket's absolute URL (ws:// or wss://) with the ticket in its query."
+    )

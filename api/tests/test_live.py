@@ -78,8 +78,10 @@ def test_a_jwt_client_runs_the_whole_session(servers, user, password):
 
     status, _, body = call(base, "POST", "/api/v1/ws-ticket/", headers=auth)
     assert status == 201
-    ticket_url = json.loads(body)["url"]
-    with websocket_connect(ws_base + ticket_url, origin=base, open_timeout=10) as socket:
+    ticket_url = urllib.parse.urlsplit(json.loads(body)["url"])
+    assert ticket_url.scheme == "ws"
+    socket_url = f"{ws_base}{ticket_url.path}?{ticket_url.query}"
+    with websocket_connect(socket_url, origin=base, open_timeout=10) as socket:
         status, headers, body = call(
             base, "POST", "/api/v1/tasks/", headers=auth, json_body={"count": 30}
         )

@@ -28,8 +28,8 @@ def new_ticket(user, password):
     response = client_with_jwt(user, password).post("/api/v1/ws-ticket/")
     assert response.status_code == 201
     body = response.json()
-    assert body["url"] == f"/ws/task/?ticket={body['ticket']}"
-    return body
+    assert body["url"] == f"ws://testserver/ws/task/?ticket={body['ticket']}"
+    return {**body, "url": body["url"].removeprefix("ws://testserver")}
 
 
 async def open_with(url):

@@ -1,6 +1,8 @@
 """Who the client is and how it proves it: `me`, JWT tokens (obtain, refresh with rotation,
 logout that blacklists the refresh token), API keys, and websocket tickets."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -26,6 +28,7 @@ from api.serializers import (
     WebsocketTicketSerializer,
 )
 from api.services import create_api_key, revoke_api_key
+from core.websocket_url import websocket_url_for
 from users.services.websocket_tickets import issue_websocket_ticket
 
 TOKENS_EXAMPLE = {"access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "refresh": "eyJhbGciOi…"}
@@ -207,7 +210,11 @@ class WebsocketTicketView(APIView):
         examples=[
             OpenApiExample(
                 "Ticket",
-                value={"ticket": "q3V…", "expires_in": 30, "url": "/ws/task/?ticket=q3V…"},
+                value={
+                    "ticket": "q3V…",
+                    "expires_in": 30,
+                    "url": "wss://example.com/ws/task/?ticket=q3V…",
+                },
                 response_only=True,
                 status_codes=["201"],
             )
@@ -215,9 +222,13 @@ class WebsocketTicketView(APIView):
     )
     def post(self, request: Request) -> Response:
         ticket = issue_websocket_ticket(user_id=request.user.pk)
+        url = websocket_url_for(request._request)
+        if not url.startswith(("ws://", "wss://")):
+            scheme = "wss" if request.is_secure() else "ws"
+            url = f"{scheme}://{request.get_host()}{url}"
         data = {
             "ticket": ticket,
             "expires_in": settings.WEBSOCKET_TICKET_SECONDS,
-            "url": f"{settings.WEBSOCKET_URL}?ticket={ticket}",
+            "url": f"{url}?{urlencode({'ticket': ticket})}",
         }
         return Response(data, status=status.HTTP_201_CREATED)
