@@ -16,12 +16,12 @@ error. `make bench-tools` installs wrk and nginx.
 import argparse
 import shutil
 import sys
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.web_stack import (
+    check_answers_200,
     make_workdir,
     prepare_site,
     production_environment,
@@ -66,13 +66,6 @@ def credentials() -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
     api_key = {"Authorization": f"Api-Key {key}"}
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
     return session, jwt, api_key, str(task.public_id)
-
-
-def check_answers_200(url: str, headers: dict[str, str]) -> None:
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        if answer.status != 200 or answer.url != url:
-            raise SystemExit(f"{url} answered {answer.status} at {answer.url}")
 
 
 def main() -> int:

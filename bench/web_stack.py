@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,14 @@ def start_redis(workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
 
 def make_workdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def check_answers_200(url: str, headers: dict[str, str]) -> None:
+    """Stop the benchmark unless `url` answers 200 itself (no redirect to a login)."""
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if answer.status != 200 or answer.url != url:
+            raise SystemExit(f"{url} answered {answer.status} at {answer.url}")
 
 
 def run_wrk(

@@ -156,6 +156,17 @@ def _food_or_404(pk: str) -> Food:
     return food
 
 
+# PUT and PATCH of a food both take its one field.
+RENAME_FOOD = extend_schema(
+    parameters=[ID_PARAMETER],
+    summary="Rename a food (staff); the recipes using it show the new name at once",
+    examples=[
+        OpenApiExample("Rename", value={"name": "garlic"}, request_only=True),
+        OpenApiExample("Renamed", value=FOOD_EXAMPLE, response_only=True),
+    ],
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Every food, by name",
@@ -173,22 +184,8 @@ def _food_or_404(pk: str) -> Food:
             OpenApiExample("Created", value=FOOD_EXAMPLE, response_only=True),
         ],
     ),
-    update=extend_schema(
-        parameters=[ID_PARAMETER],
-        summary="Rename a food (staff); the recipes using it show the new name at once",
-        examples=[
-            OpenApiExample("Rename", value={"name": "garlic"}, request_only=True),
-            OpenApiExample("Renamed", value=FOOD_EXAMPLE, response_only=True),
-        ],
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PARAMETER],
-        summary="Rename a food (staff)",
-        examples=[
-            OpenApiExample("Rename", value={"name": "garlic"}, request_only=True),
-            OpenApiExample("Renamed", value=FOOD_EXAMPLE, response_only=True),
-        ],
-    ),
+    update=RENAME_FOOD,
+    partial_update=RENAME_FOOD,
     destroy=extend_schema(
         parameters=[ID_PARAMETER],
         summary="Delete a food no recipe uses (staff)",
