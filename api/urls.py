@@ -18,7 +18,6 @@ from api.views.cookbook import FoodViewSet, RecipeViewSet
 from api.views.documents import DocumentListView, FolderListView, FolderZipView
 from api.views.students import StudentViewSet
 from api.views.tasks import TaskViewSet
-from core.http import json_only
 
 app_name = "api"
 
@@ -40,10 +39,6 @@ v1: list[URLPattern | URLResolver] = [
     path("documents/", DocumentListView.as_view(), name="document-list"),
     path("ws-ticket/", WebsocketTicketView.as_view(), name="ws-ticket"),
 ]
-# Errors raised outside DRF's views too (a lockout, Django's 404) answer JSON here.
-for pattern in v1:
-    if isinstance(pattern, URLPattern):
-        json_only(pattern.callback)
 
 
 class SchemaView(SpectacularAPIView):

@@ -16,6 +16,7 @@ that is down (`ServiceUnavailable`, 503) or a limit the client reached (`TooMany
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -89,10 +90,13 @@ def json_only(view: ViewFunction) -> ViewFunction:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    """True when the view is `json_only` or the client prefers JSON to HTML (HTML wins a
-    tie, e.g. `*/*`)."""
+    """True when the view is `json_only`, the path is under one of JSON_ONLY_PATH_PREFIXES
+    (the REST API: also where no view matched), or the client prefers JSON to HTML (HTML
+    wins a tie, e.g. `*/*`)."""
     match = getattr(request, "resolver_match", None)
     if match is not None and getattr(match.func, "json_only", False):
+        return True
+    if request.path.startswith(tuple(settings.JSON_ONLY_PATH_PREFIXES)):
         return True
     return request.get_preferred_type([HTML, JSON]) == JSON
 

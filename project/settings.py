@@ -388,6 +388,9 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "__all__",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Errors under these paths answer JSON whatever the client accepts (core.http.wants_json):
+# a lockout, a 404 where no view matched.
+JSON_ONLY_PATH_PREFIXES = ["/api/v1/"]
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),

@@ -214,3 +214,10 @@ def test_the_last_use_is_written_at_most_once_a_minute(user):
     time.sleep(0.01)
     client.get("/api/v1/me/")
     assert UserAPIKey.objects.get(user=user).last_used == first
+
+
+def test_an_unknown_api_path_answers_json_whatever_the_client_accepts(db):
+    response = APIClient().get("/api/v1/no-such-thing/", HTTP_ACCEPT="*/*")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "error" in response.json()
