@@ -14,12 +14,12 @@ daphne alone. `make bench-tools` installs wrk and nginx.
 import argparse
 import shutil
 import sys
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.web_stack import (
+    check_answers_200,
     log_in_users,
     make_workdir,
     prepare_site,
@@ -47,13 +47,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=1, help="alternations per page")
     return parser.parse_args()
-
-
-def check_answers_200(url: str, headers: dict[str, str]) -> None:
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        if answer.status != 200 or answer.url != url:
-            raise SystemExit(f"{url} answered {answer.status} at {answer.url}")
 
 
 def main() -> int:

@@ -4,6 +4,7 @@ follows the session it was opened with."""
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -11,7 +12,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat.metrics import OPEN_SOCKETS
-from users.selectors import session_fingerprint, session_is_current, task_updates_group
+from users.models import CustomUser
+from users.selectors import (
+    active_account,
+    session_fingerprint,
+    session_is_current,
+    task_updates_group,
+)
+from users.services.websocket_tickets import redeem_websocket_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +44,8 @@ UPDATE_FIELDS = (
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the owner's `task.update` events; it writes nothing to the database.
 
-    A socket lives as long as its session: logging out (in any tab) or a deactivated
+    A socket opened with an API client's ticket (no session) lives as long as the account
+    is active. A socket lives as long as its session: logging out (in any tab) or a deactivated
     account closes it at once (a `session.ended` event, users.services.sessions), and every
     WEBSOCKET_SESSION_CHECK_SECONDS it checks the session itself (expiry, a password
     change, a message lost while Redis was down). At that check it also joins its group
@@ -49,7 +58,11 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     session_watch: "asyncio.Task[None] | None" = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
+        user: Any = self.scope.get("user")
+        self.by_ticket = False
+        if user is None or not user.is_authenticated:
+            user = await database_sync_to_async(self.ticket_user)()
+            self.by_ticket = user is not None
         if user is None or not user.is_authenticated:
             # Accepted, then closed: a handshake refused outright reaches the browser as an
             # HTTP 403 it cannot tell from a network failure (close code 1006), and the page
@@ -66,6 +79,20 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
+    def ticket_user(self) -> CustomUser | None:
+        """The active user named by the `ticket` query parameter (an API client's
+        single-use ticket, users.services.websocket_tickets), or None."""
+        tickets = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("ticket")
+        user_id = redeem_websocket_ticket(tickets[0]) if tickets else None
+        return active_account(user_id) if user_id is not None else None
+
+    def still_allowed(self) -> bool:
+        """A session socket lives as long as its session; a ticket socket has none and
+        lives as long as its account is active."""
+        if self.by_ticket:
+            return active_account(self.user_id) is not None
+        return session_is_current(self.session_key, self.user_id)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -80,9 +107,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(interval)
             try:
-                current = await database_sync_to_async(session_is_current)(
-                    self.session_key, self.user_id
-                )
+                current = await database_sync_to_async(self.still_allowed)()
             except Exception as exc:  # the database is down: keep the socket, ask again later
                 logger.warning("Could not check the session of a socket: %s", exc)
                 current = True

@@ -3,10 +3,10 @@ served from the Redis cache (cookbook/cache.py) when warm."""
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from cookbook import cache
-from cookbook.models import Ingredient, Recipe, RecipeQuerySet
+from cookbook.models import Food, Ingredient, Recipe, RecipeQuerySet
 
 # A recipe as pages and the cache hold it: plain data, never model instances.
 RecipeData = dict[str, Any]
@@ -22,6 +22,19 @@ def recipe_detail(recipe_id: int) -> RecipeData | None:
     return cache.read_through(
         cache.recipe_scope(recipe_id), "data", lambda: build_recipe_detail(recipe_id)
     )
+
+
+def recipe_by_id(recipe_id: int | str) -> Recipe | None:
+    """The recipe to change (uncached), or None."""
+    return Recipe.objects.filter(pk=recipe_id).first()
+
+
+def foods() -> QuerySet[Food]:
+    return Food.objects.order_by("name")
+
+
+def food_by_id(food_id: int | str) -> Food | None:
+    return Food.objects.filter(pk=food_id).first()
 
 
 def build_recipe_list() -> list[RecipeData]:

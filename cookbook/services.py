@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from cookbook.models import Food, Ingredient, Recipe
 
@@ -27,6 +28,36 @@ def create_recipe(
     string like "0.125"), `unit_of_measure` and `desc`.
     """
     recipe = Recipe.objects.create(name=name, desc=desc, instructions=instructions)
+    _add_ingredients(recipe, ingredients)
+    return recipe
+
+
+@transaction.atomic
+def update_recipe(
+    *,
+    recipe: Recipe,
+    name: str,
+    desc: str = "",
+    instructions: str = "",
+    ingredients: Collection[Mapping[str, Any]] | None = None,
+) -> Recipe:
+    """Replace the recipe's fields, and its ingredients when `ingredients` is given (the
+    same dicts as `create_recipe`'s; None keeps the ones it has)."""
+    recipe.name, recipe.desc, recipe.instructions = name, desc, instructions
+    recipe.save()
+    if ingredients is not None:
+        # One delete per row: each sends the signal that drops the recipe from the cache.
+        for ingredient in recipe.ingredient_set.all():
+            ingredient.delete()
+        _add_ingredients(recipe, ingredients)
+    return recipe
+
+
+def delete_recipe(*, recipe: Recipe) -> None:
+    recipe.delete()
+
+
+def _add_ingredients(recipe: Recipe, ingredients: Collection[Mapping[str, Any]]) -> None:
     foods = foods_named({line["food"] for line in ingredients})
     Ingredient.objects.bulk_create(
         Ingredient(
@@ -38,7 +69,29 @@ def create_recipe(
         )
         for line in ingredients
     )
-    return recipe
+
+
+class FoodInUse(Exception):
+    """Recipes use this food: deleting it would gut them."""
+
+
+def create_food(*, name: str) -> Food:
+    return Food.objects.create(name=name)
+
+
+def update_food(*, food: Food, name: str) -> Food:
+    """Rename a food; the recipes that use it leave the cache (cookbook.signals)."""
+    food.name = name
+    food.save()
+    return food
+
+
+def delete_food(*, food: Food) -> None:
+    """Delete a food no recipe uses; FoodInUse otherwise."""
+    try:
+        food.delete()
+    except ProtectedError:
+        raise FoodInUse(food.name) from None
 
 
 def foods_named(names: Iterable[str]) -> dict[str, Food]:

@@ -16,6 +16,7 @@ that is down (`ServiceUnavailable`, 503) or a limit the client reached (`TooMany
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -89,12 +90,28 @@ def json_only(view: ViewFunction) -> ViewFunction:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    """True when the view is `json_only` or the client prefers JSON to HTML (HTML wins a
-    tie, e.g. `*/*`)."""
+    """True when the view is `json_only`, the path is under one of JSON_ONLY_PATH_PREFIXES
+    (the REST API: also where no view matched), or the client prefers JSON to HTML (HTML
+    wins a tie, e.g. `*/*`)."""
     match = getattr(request, "resolver_match", None)
     if match is not None and getattr(match.func, "json_only", False):
         return True
+    if request.path.startswith(tuple(settings.JSON_ONLY_PATH_PREFIXES)):
+        return True
     return request.get_preferred_type([HTML, JSON]) == JSON
+
+
+def error_body(
+    message: str,
+    *,
+    errors: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON error shape above (the pages' answers and the REST API's share it)."""
+    body: dict[str, Any] = {"error": message, **(extra or {})}
+    if errors:
+        body["errors"] = errors
+    return body
 
 
 def json_error(
@@ -106,9 +123,7 @@ def json_error(
     extra: Mapping[str, Any] | None = None,
 ) -> JsonResponse:
     """The site's JSON error answer; `extra` holds the keys a view documents beside it."""
-    body: dict[str, Any] = {"error": message, **(extra or {})}
-    if errors:
-        body["errors"] = errors
+    body = error_body(message, errors=errors, extra=extra)
     return JsonResponse(body, status=status, headers=headers)
 
 

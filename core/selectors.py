@@ -34,6 +34,14 @@ def folder_documents(owner: "_User", folder: str) -> list[Document]:
     return list(Document.objects.filter(owner=owner, folder=folder).order_by("original_name", "id"))
 
 
+def documents_of(owner: "_User", *, folder: str | None = None) -> QuerySet[Document]:
+    """The owner's documents (of one folder when given), by folder and name."""
+    documents = Document.objects.filter(owner=owner)
+    if folder is not None:
+        documents = documents.filter(folder=folder)
+    return documents.order_by("folder", "original_name", "id")
+
+
 def storage_used(owner: "_User") -> int:
     """Bytes the owner's documents take, for the storage quota."""
     total: int | None = Document.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"]

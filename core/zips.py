@@ -3,12 +3,23 @@
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from core.models import Document
+from core.ratelimits import ZIP_DOWNLOADS
+from core.selectors import folder_documents
+from core.services import clean_folder_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +115,30 @@ async def in_worker_threads(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
 
 def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
     return next(iterator, None)
+
+
+def folder_zip_response(
+    request: HttpRequest, *, owner: "_User", raw_folder: str
+) -> StreamingHttpResponse | None:
+    """The owner's folder named `raw_folder` as a streamed `<folder>.zip`, or None when the
+    owner has no such folder. Holds one of the owner's ZIP_DOWNLOADS slots while it streams
+    (TooManyRequests when none is free)."""
+    try:
+        folder = clean_folder_name(raw_folder)
+    except ValidationError:
+        return None
+    documents = folder_documents(owner, folder)
+    if not documents:
+        return None
+    lease = ZIP_DOWNLOADS.acquire(request)
+    chunks = lease.hold_while(folder_zip_chunks(folder, documents))
+    response = StreamingHttpResponse(
+        # Under ASGI a plain iterator would be read whole before the first byte is sent.
+        in_worker_threads(chunks) if isinstance(request, ASGIRequest) else chunks,
+        content_type="application/zip",
+    )
+    # Never None for an attachment (only an inline response without a name has no header).
+    disposition = cast(str, content_disposition_header(True, f"{folder}.zip"))
+    response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -4,6 +4,7 @@ Unset variables give the embedded development set-up: SQLite in WAL mode, a
 local Redis, media on the local disk and search on the database backend.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -58,6 +59,13 @@ INSTALLED_APPS = [
     "django_elasticsearch_dsl",
     "chat",
     "core",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +142,8 @@ CACHES = redis_caches(REDIS_URL)
 CHANNELS_GROUP_EXPIRY = env.int("CHANNELS_GROUP_EXPIRY", default=86400)
 CHANNEL_LAYERS = redis_channel_layers(REDIS_URL, group_expiry=CHANNELS_GROUP_EXPIRY)
 WEBSOCKET_SESSION_CHECK_SECONDS = env.float("WEBSOCKET_SESSION_CHECK_SECONDS", default=60)
+# How long an API client's websocket ticket (POST /api/v1/ws-ticket/) can wait to be used.
+WEBSOCKET_TICKET_SECONDS = env.int("WEBSOCKET_TICKET_SECONDS", default=30)
 RQ_QUEUES = redis_rq_queues(REDIS_URL)
 
 # Sessions stay in the database so that a Redis outage does not log anyone out.
@@ -391,6 +401,56 @@ LOGGING = {
         "elastic_transport.transport": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
+}
+
+# The REST API (api/, README "API"): JSON only, every request authenticated unless a view
+# says otherwise, errors in the site's JSON shape, limits through core.ratelimits.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The first one names the 401's WWW-Authenticate challenge.
+        "api.authentication.BearerJWTAuthentication",
+        "api.authentication.ApiKeyAuthentication",
+        "api.authentication.HeaderCSRFSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.SiteRateLimitThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    # Form errors are keyed like Django's own (form.errors.get_json_data()).
+    "NON_FIELD_ERRORS_KEY": "__all__",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Errors under these paths answer JSON whatever the client accepts (core.http.wants_json):
+# a lockout, a 404 where no view matched.
+JSON_ONLY_PATH_PREFIXES = ["/api/v1/"]
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    # Every refresh answers a new refresh token and blacklists the one it used.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cookbook & Students API",
+    "DESCRIPTION": "Recipes, students, tasks and documents for clients beyond the browser.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
 }
 
 # /healthz: components for staff sessions and for this bearer token; checks are cached.

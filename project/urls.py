@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from api import pages as api_pages
 from core.views import healthz, livez, metrics
 from users.views import operations
 
 urlpatterns = [
     path("", include("cookbook.urls")),
+    path("accounts/api-keys/", api_pages.api_keys, name="api_keys"),
+    path("accounts/api-keys/<str:key_id>/revoke/", api_pages.revoke, name="api_key_revoke"),
     path("accounts/", include("users.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.urls")),
@@ -20,6 +23,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("result/", include("users.task_urls")),
     path("operations/", operations, name="operations"),
+    path("api/", include("api.urls")),
 ]
 
 # Error pages in the client's format that never repeat the request or internal detail.

@@ -18,7 +18,7 @@ from core.http import (
 from core.ratelimits import JOB_START, SEARCH, rate_limited
 from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
-from students.selectors import DEFAULT_SORT, student_page
+from students.selectors import DEFAULT_SORT, describe_active_job, student_page
 from students.services import start_crud_job
 from users.models import Task
 from users.selectors import line_position
@@ -63,15 +63,7 @@ def student_search(request: HttpRequest, query: str | None = None) -> HttpRespon
         return json_error(message, status=400, errors=form.errors.get_json_data())
     SEARCH.hit(request)
     answer = search_students(form.cleaned_data["q"])
-    return JsonResponse(
-        {
-            "query": query,
-            "backend": answer.backend,
-            "count": len(answer.results),
-            "took_ms": answer.took_ms,
-            "results": answer.results,
-        }
-    )
+    return JsonResponse(answer.as_json(query))
 
 
 @login_required
@@ -94,14 +86,8 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         task = start_crud_job(owner=request.user, count=count)
     except TaskAlreadyActive as busy:
-        # Always the requester's own task: other users' starts wait in line instead.
-        own = busy.task
-        text = (
-            f"Your CRUD job is already {own.status} (task {own.public_id}, {own.progress}%); "
-            "wait for it to end (or cancel it) before starting another."
-        )
+        text, extra = describe_active_job(busy.task)
         if wants_json(request):
-            extra = {"task_id": str(own.public_id), "status": own.status}
             return json_error(text, status=409, extra=extra)
         form.add_error(None, text)
         return render(request, "students/crud_job.html", {"form": form}, status=409)

@@ -38,6 +38,10 @@ def session_is_current(session_key: str | None, user_id: int) -> bool:
     return bool(user.is_authenticated and user.pk == user_id)
 
 
+def active_account(user_id: int) -> CustomUser | None:
+    return CustomUser.objects.filter(pk=user_id, is_active=True).first()
+
+
 def tasks_of(owner: CustomUser) -> QuerySet[Task]:
     return Task.objects.filter(owner=owner).select_related("retry_of")
 

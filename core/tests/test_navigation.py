@@ -19,6 +19,7 @@ LOGGED_IN = [
     ("Download", "/core/download/"),
     ("CRUD job", "/students/test/"),
     ("Tasks", "/result/"),
+    ("API keys", "/accounts/api-keys/"),
 ]
 STAFF = [
     *LOGGED_IN,

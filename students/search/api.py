@@ -3,7 +3,7 @@ asks the backend in use (`get_search_backend()`)."""
 
 import time
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from students.metrics import SEARCH_LATENCY
 from students.models import Student
@@ -18,6 +18,16 @@ class SearchAnswer(NamedTuple):
     results: list[StudentRow]
     backend: str
     took_ms: float
+
+    def as_json(self, query: str) -> dict[str, Any]:
+        """The spec's search JSON (the page's search endpoint and the API answer it)."""
+        return {
+            "query": query,
+            "backend": self.backend,
+            "count": len(self.results),
+            "took_ms": self.took_ms,
+            "results": self.results,
+        }
 
 
 def search_backend() -> str:

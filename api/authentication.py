@@ -1,0 +1,52 @@
+"""How API clients say who they are: JWT access tokens (simplejwt), API keys
+(`Authorization: Api-Key <key>`) and the browser's session with its CSRF token."""
+
+import copy
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework_api_key.permissions import KeyParser
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from api.selectors import usable_api_key
+from api.services import note_api_key_use
+
+
+class BearerJWTAuthentication(JWTAuthentication):
+    """`Authorization: Bearer <access token>`; its challenge names the realm."""
+
+    www_authenticate_realm = "api"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Api-Key <key>`: the key's owner, with the key as `request.auth`."""
+
+    keyword = KeyParser.keyword
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        key = KeyParser().get(request)
+        if key is None:
+            return None
+        api_key = usable_api_key(key.strip())
+        if api_key is None:
+            raise AuthenticationFailed("This API key is not valid, or it was revoked.")
+        note_api_key_use(api_key=api_key)
+        return api_key.user, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class HeaderCSRFSessionAuthentication(SessionAuthentication):
+    """The browser's session. Unsafe requests carry the CSRF token in the `X-CSRFToken`
+    header (as `App.requestJSON` sends it), never in the body: the check must not read the
+    body before the view has put its limits on it (uploads, core.uploads)."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        headers_only = copy.copy(request._request)
+        headers_only._post, headers_only._files = QueryDict(), MultiValueDict()
+        super().enforce_csrf(headers_only)

@@ -1,0 +1,83 @@
+"""API clients open the task websocket with a short-lived, single-use ticket instead of a
+session cookie."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from api.tests.conftest import client_with_jwt
+from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.tests.test_consumers import (
+    ORIGIN,
+    RECEIVE_TIMEOUT,
+    closed_with,
+    connect,
+    session_cookie,
+)
+from project.asgi import application
+from users.models import Task
+from users.services import publish_task_update
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def new_ticket(user, password):
+    response = client_with_jwt(user, password).post("/api/v1/ws-ticket/")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["url"] == f"ws://testserver/ws/task/?ticket={body['ticket']}"
+    return {**body, "url": body["url"].removeprefix("ws://testserver")}
+
+
+async def open_with(url):
+    communicator = WebsocketCommunicator(application, url, headers=[ORIGIN])
+    connected, _ = await communicator.connect(timeout=RECEIVE_TIMEOUT)
+    assert connected
+    return communicator
+
+
+@override_settings(WEBSOCKET_SESSION_CHECK_SECONDS=0.3)
+async def test_a_ticket_opens_the_owners_socket_once(user, password):
+    ticket = await database_sync_to_async(new_ticket)(user, password)
+    socket = await open_with(ticket["url"])
+    await asyncio.sleep(1)  # a ticket socket survives its checks: it has no session to end
+    task = Task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+    await database_sync_to_async(publish_task_update)(task)
+    received = await socket.receive_json_from(timeout=RECEIVE_TIMEOUT)
+    assert received["task_id"] == str(task.public_id)
+
+    reused = await open_with(ticket["url"])
+    assert await closed_with(reused) == CLOSE_UNAUTHENTICATED
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("query", ["?ticket=forged", "?ticket=", "?other=1"])
+async def test_a_forged_or_missing_ticket_is_refused(db, query):
+    socket = await open_with(f"/ws/task/{query}")
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+@override_settings(WEBSOCKET_TICKET_SECONDS=1)
+async def test_an_unused_ticket_expires(user, password):
+    ticket = await database_sync_to_async(new_ticket)(user, password)
+    await asyncio.sleep(1.5)
+    socket = await open_with(ticket["url"])
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_ticket_socket_closes_when_the_account_is_deactivated(user, password):
+    ticket = await database_sync_to_async(new_ticket)(user, password)
+    socket = await open_with(ticket["url"])
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+async def test_the_session_socket_still_works_beside_tickets(user):
+    cookie = await database_sync_to_async(session_cookie)(user)
+    socket, connected, _ = await connect(cookie, ORIGIN)
+    assert connected
+    await socket.disconnect()

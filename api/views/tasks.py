@@ -1,0 +1,245 @@
+"""The user's own tasks: list, status, and starting the student CRUD job. Another user's
+task is a 404, like a task that does not exist. (Cancel and retry are `@action`s of this
+viewset, on the services the pages use.)"""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.schema import error_response
+from api.serializers import TaskSerializer, TaskStartSerializer
+from core.http import DEFAULT_RETRY_AFTER_SECONDS, error_body
+from core.ratelimits import JOB_START
+from students.selectors import describe_active_job
+from students.services import start_crud_job
+from users.models import Task
+from users.selectors import task_of, tasks_of
+from users.services import (
+    TaskAlreadyActive,
+    TaskNotCancellable,
+    TaskNotFound,
+    TaskNotRetryable,
+    cancel_task,
+    retry_task,
+)
+
+TASK_EXAMPLE = {
+    "type": "task.update",
+    "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+    "status": "running",
+    "progress": 40,
+    "message": "Created 4,000 of 10,000 students",
+    "result": None,
+    "position": None,
+    "eta_seconds": 12.5,
+    "retry_of": None,
+    "version": 5,
+}
+
+TASK_PATH = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+NO_SUCH_TASK = error_response(
+    "No task of yours has this id (another user's task is answered the same).",
+    {"error": "No such task."},
+)
+
+
+class TaskPages(CursorPagination):
+    page_size = 50
+    ordering = ("-created", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your tasks, newest first",
+        examples=[
+            OpenApiExample(
+                "A page",
+                value={"next": None, "previous": None, "results": [TASK_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One of your tasks (the spec's task JSON; 404 for anyone else's)",
+        parameters=[TASK_PATH],
+        examples=[OpenApiExample("Task", value=TASK_EXAMPLE, response_only=True)],
+    ),
+    cancel=extend_schema(
+        summary="Cancel a queued or running task: a running job stops at its next batch",
+        parameters=[TASK_PATH],
+        request=None,
+        responses={
+            202: TaskSerializer,
+            404: NO_SUCH_TASK,
+            409: error_response(
+                "The task already ended: there is nothing to cancel.",
+                {
+                    "error": "This task already ended (finished); there is nothing to cancel.",
+                    "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+                    "status": "finished",
+                },
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Cancelled",
+                value={**TASK_EXAMPLE, "status": "cancelled", "eta_seconds": None},
+                response_only=True,
+                status_codes=["202"],
+            )
+        ],
+    ),
+    retry=extend_schema(
+        summary="Start a failed or cancelled task again: a new task that links to it",
+        parameters=[TASK_PATH],
+        request=None,
+        responses={
+            202: TaskSerializer,
+            404: NO_SUCH_TASK,
+            409: error_response(
+                "Only a failed or cancelled task can be started again, and only while no "
+                "task of yours of its kind is queued or running.",
+                {
+                    "error": "This task is finished: only a failed or cancelled task can be "
+                    "started again.",
+                    "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+                    "status": "finished",
+                },
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Queued again",
+                value={
+                    **TASK_EXAMPLE,
+                    "status": "queued",
+                    "progress": 0,
+                    "position": 1,
+                    "eta_seconds": None,
+                    "retry_of": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+                    "version": 0,
+                },
+                response_only=True,
+                status_codes=["202"],
+            )
+        ],
+    ),
+    create=extend_schema(
+        summary="Start the student CRUD job: 202 with the task and its Location",
+        request=TaskStartSerializer,
+        responses={
+            202: TaskSerializer,
+            409: error_response(
+                "A CRUD job of yours is already queued or running (named), or another user's.",
+                {
+                    "error": "Your CRUD job is already running (task 9b7d…, 40%); wait for it "
+                    "to end before starting another.",
+                    "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+                    "status": "running",
+                },
+            ),
+            503: error_response(
+                "The job queue is not answering; the task is recorded as failed.",
+                {"error": "The job queue is not answering; try again in a moment."},
+            ),
+        },
+        examples=[
+            OpenApiExample("Start", value={"count": 10000}, request_only=True),
+            OpenApiExample(
+                "Queued",
+                value={**TASK_EXAMPLE, "status": "queued", "progress": 0, "version": 0},
+                response_only=True,
+                status_codes=["202"],
+            ),
+        ],
+    ),
+)
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
+    serializer_class = TaskSerializer
+    pagination_class = TaskPages
+    lookup_url_kwarg = "task_id"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return tasks_of(self.request.user)
+
+    def get_object(self) -> Task:
+        task = task_of(self.request.user, self.kwargs["task_id"])
+        if task is None:
+            raise NotFound("No such task.")
+        return task
+
+    def retrieve(self, request: Request, task_id: str) -> Response:
+        return Response(TaskSerializer(self.get_object()).data)
+
+    def create(self, request: Request) -> Response:
+        JOB_START.hit(request._request)
+        start = TaskStartSerializer(data=request.data)
+        start.is_valid(raise_exception=True)
+        try:
+            task = start_crud_job(owner=request.user, count=start.validated_data["count"])
+        except TaskAlreadyActive as busy:
+            text, extra = describe_active_job(busy.task)
+            return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
+        if task.status == Task.Status.FAILED:
+            return Response(
+                error_body(task.message, extra={"task_id": str(task.public_id)}),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)},
+            )
+        return self._accepted(request, task)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, task_id: str) -> Response:
+        try:
+            task = cancel_task(user=request.user, task_id=task_id)
+        except TaskNotFound:
+            raise NotFound("No such task.") from None
+        except TaskNotCancellable as ended:
+            text = f"This task already ended ({ended.task.status}); there is nothing to cancel."
+            return _conflict(text, ended.task)
+        return self._accepted(request, task)
+
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, task_id: str) -> Response:
+        try:
+            task = retry_task(user=request.user, task_id=task_id)
+        except TaskNotFound:
+            raise NotFound("No such task.") from None
+        except TaskNotRetryable as refused:
+            text = (
+                f"This task is {refused.task.status}: only a failed or cancelled task can be "
+                "started again."
+            )
+            return _conflict(text, refused.task)
+        except TaskAlreadyActive as busy:
+            text, extra = describe_active_job(busy.task)
+            return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
+        return self._accepted(request, task)
+
+    @staticmethod
+    def _accepted(request: Request, task: Task) -> Response:
+        """202 with the task and its address."""
+        location = reverse("api:task-detail", kwargs={"task_id": task.public_id})
+        return Response(
+            TaskSerializer(task).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+
+
+def _conflict(text: str, task: Task) -> Response:
+    """409 naming the user's own task and its status."""
+    extra = {"task_id": str(task.public_id), "status": task.status}
+    return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
