@@ -4,7 +4,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from students.models import Student
-from users.models import Task
 
 STUDENTS_PER_PAGE = 50
 # The sort orders the table offers, each backed by the (last_name, first_name, id) index.
@@ -18,16 +17,6 @@ DEFAULT_SORT = "name"
 def student_directory() -> QuerySet[Student]:
     """Every student of the live generation, with the fields pages and the API show."""
     return Student.objects.only("id", "first_name", "last_name", "email", "age")
-
-
-def describe_active_job(own: Task) -> tuple[str, dict[str, str]]:
-    """Why a start was refused: the requester's own CRUD job is queued or running (other
-    users' jobs never refuse a start: it waits in line). The keys the JSON answer adds."""
-    text = (
-        f"Your CRUD job is already {own.status} (task {own.public_id}, {own.progress}%); "
-        "wait for it to end (or cancel it) before starting another."
-    )
-    return text, {"task_id": str(own.public_id), "status": own.status}
 
 
 def student_page(*, sort: str = DEFAULT_SORT, page_number: int | str | None = 1) -> Page[Student]:

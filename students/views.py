@@ -18,7 +18,7 @@ from core.http import (
 from core.ratelimits import JOB_START, SEARCH, rate_limited
 from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
-from students.selectors import DEFAULT_SORT, describe_active_job, student_page
+from students.selectors import DEFAULT_SORT, student_page
 from students.services import start_crud_job
 from users.models import Task
 from users.selectors import line_position
@@ -86,10 +86,9 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         task = start_crud_job(owner=request.user, count=count)
     except TaskAlreadyActive as busy:
-        text, extra = describe_active_job(busy.task)
         if wants_json(request):
-            return json_error(text, status=409, extra=extra)
-        form.add_error(None, text)
+            return json_error(str(busy), status=409, extra=busy.details)
+        form.add_error(None, str(busy))
         return render(request, "students/crud_job.html", {"form": form}, status=409)
 
     if task.status == Task.Status.FAILED:

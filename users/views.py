@@ -13,10 +13,8 @@ from users.charts import bar_chart
 from users.models import Task
 from users.selectors import queue_overview, recent_job_runs, task_of, task_update_message, tasks_of
 from users.services import (
-    TaskAlreadyActive,
-    TaskNotCancellable,
+    TaskConflict,
     TaskNotFound,
-    TaskNotRetryable,
     cancel_task,
     retry_task,
 )
@@ -53,10 +51,9 @@ def _task_answer(request: HttpRequest, task: Task, text: str) -> HttpResponse:
     return redirect(reverse("task_list"))
 
 
-def _task_conflict(request: HttpRequest, task: Task, text: str) -> HttpResponse:
+def _task_conflict(request: HttpRequest, conflict: TaskConflict) -> HttpResponse:
     """409 naming the user's own task and its status."""
-    extra = {"task_id": str(task.public_id), "status": task.status}
-    return error_response(request, text, status=409, extra=extra)
+    return error_response(request, str(conflict), status=409, extra=conflict.details)
 
 
 @login_required
@@ -67,9 +64,8 @@ def task_cancel(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse
         task = cancel_task(user=request.user, task_id=task_id)
     except TaskNotFound:
         return error_response(request, "No such task.", status=404)
-    except TaskNotCancellable as ended:
-        text = f"This task already ended ({ended.task.status}); there is nothing to cancel."
-        return _task_conflict(request, ended.task, text)
+    except TaskConflict as conflict:
+        return _task_conflict(request, conflict)
     return _task_answer(request, task, f"Cancelled task {task.public_id}.")
 
 
@@ -81,18 +77,8 @@ def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
         task = retry_task(user=request.user, task_id=task_id)
     except TaskNotFound:
         return error_response(request, "No such task.", status=404)
-    except TaskNotRetryable as refused:
-        text = (
-            f"This task is {refused.task.status}: only a failed or cancelled task can be "
-            "started again."
-        )
-        return _task_conflict(request, refused.task, text)
-    except TaskAlreadyActive as busy:
-        text = (
-            f"Your task {busy.task.public_id} of this kind is already {busy.task.status}; "
-            "wait for it to end (or cancel it) before starting another."
-        )
-        return _task_conflict(request, busy.task, text)
+    except TaskConflict as conflict:
+        return _task_conflict(request, conflict)
     return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
 
 

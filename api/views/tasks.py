@@ -21,15 +21,13 @@ from api.schema import error_response
 from api.serializers import TaskSerializer, TaskStartSerializer
 from core.http import DEFAULT_RETRY_AFTER_SECONDS, error_body
 from core.ratelimits import JOB_START
-from students.selectors import describe_active_job
 from students.services import start_crud_job
 from users.models import Task
 from users.selectors import task_of, tasks_of
 from users.services import (
     TaskAlreadyActive,
-    TaskNotCancellable,
+    TaskConflict,
     TaskNotFound,
-    TaskNotRetryable,
     cancel_task,
     retry_task,
 )
@@ -141,10 +139,11 @@ class TaskPages(CursorPagination):
         responses={
             202: TaskSerializer,
             409: error_response(
-                "A CRUD job of yours is already queued or running (named), or another user's.",
+                "A CRUD job of yours is already queued or running (named; other users' jobs "
+                "never refuse a start: it waits in line behind them).",
                 {
-                    "error": "Your CRUD job is already running (task 9b7d…, 40%); wait for it "
-                    "to end before starting another.",
+                    "error": "Your Student CRUD job is already running (task 9b7d…, 40%); wait "
+                    "for it to end (or cancel it) before starting another.",
                     "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
                     "status": "running",
                 },
@@ -190,8 +189,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
         try:
             task = start_crud_job(owner=request.user, count=start.validated_data["count"])
         except TaskAlreadyActive as busy:
-            text, extra = describe_active_job(busy.task)
-            return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
+            return _conflict(busy)
         if task.status == Task.Status.FAILED:
             return Response(
                 error_body(task.message, extra={"task_id": str(task.public_id)}),
@@ -206,9 +204,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
             task = cancel_task(user=request.user, task_id=task_id)
         except TaskNotFound:
             raise NotFound("No such task.") from None
-        except TaskNotCancellable as ended:
-            text = f"This task already ended ({ended.task.status}); there is nothing to cancel."
-            return _conflict(text, ended.task)
+        except TaskConflict as conflict:
+            return _conflict(conflict)
         return self._accepted(request, task)
 
     @action(detail=True, methods=["post"])
@@ -217,15 +214,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
             task = retry_task(user=request.user, task_id=task_id)
         except TaskNotFound:
             raise NotFound("No such task.") from None
-        except TaskNotRetryable as refused:
-            text = (
-                f"This task is {refused.task.status}: only a failed or cancelled task can be "
-                "started again."
-            )
-            return _conflict(text, refused.task)
-        except TaskAlreadyActive as busy:
-            text, extra = describe_active_job(busy.task)
-            return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
+        except TaskConflict as conflict:
+            return _conflict(conflict)
         return self._accepted(request, task)
 
     @staticmethod
@@ -239,7 +229,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
         )
 
 
-def _conflict(text: str, task: Task) -> Response:
+def _conflict(conflict: TaskConflict) -> Response:
     """409 naming the user's own task and its status."""
-    extra = {"task_id": str(task.public_id), "status": task.status}
-    return Response(error_body(text, extra=extra), status=status.HTTP_409_CONFLICT)
+    return Response(
+        error_body(str(conflict), extra=conflict.details), status=status.HTTP_409_CONFLICT
+    )

@@ -86,35 +86,59 @@ def interrupt_task(task: Task, cause: BaseException, *, error: str = "") -> Task
     )
 
 
-class TaskAlreadyActive(Exception):
+class TaskConflict(Exception):
+    """A task cannot move as asked (a 409). The message is written for the task's owner: it
+    names their own task only; `task` is that task."""
+
+    def __init__(self, task: Task, message: str) -> None:
+        self.task = task
+        super().__init__(message)
+
+    @property
+    def details(self) -> dict[str, str]:
+        """What a JSON answer adds beside the message."""
+        return {"task_id": str(self.task.public_id), "status": self.task.status}
+
+
+class TaskAlreadyActive(TaskConflict):
     """The same user already has a task of this kind queued or running (named: their own)."""
 
     def __init__(self, task: Task) -> None:
-        self.task = task
-        super().__init__(f"Task {task.public_id} is already {task.status}.")
+        super().__init__(
+            task,
+            f"Your {task.get_kind_display()} is already {task.status} (task {task.public_id}, "
+            f"{task.progress}%); wait for it to end (or cancel it) before starting another.",
+        )
 
 
 class TaskNotFound(Exception):
     """No such task for this user: another user's task or a forged id (a 404)."""
 
 
-class TaskNotCancellable(Exception):
-    """The task already ended (a 409)."""
+class TaskNotCancellable(TaskConflict):
+    """The task already ended."""
 
     def __init__(self, task: Task) -> None:
-        self.task = task
-        super().__init__(f"Task {task.public_id} already ended ({task.status}).")
-
-
-class TaskNotRetryable(Exception):
-    """Only a failed or cancelled task can be started again (a 409)."""
-
-    def __init__(self, task: Task) -> None:
-        self.task = task
         super().__init__(
-            f"Task {task.public_id} is {task.status}: only a failed or cancelled task can be "
-            "retried."
+            task, f"This task already ended ({task.status}); there is nothing to cancel."
         )
+
+
+class TaskNotRetryable(TaskConflict):
+    """Only a failed or cancelled task, with the parameters it was started with, can be
+    started again."""
+
+    def __init__(self, task: Task) -> None:
+        if task.status in Task.RETRYABLE_STATUSES:
+            message = (
+                "This task was started before retries existed and did not record its "
+                "parameters; start a new job instead."
+            )
+        else:
+            message = (
+                f"This task is {task.status}: only a failed or cancelled task can be started again."
+            )
+        super().__init__(task, message)
 
 
 # How each kind enqueues its RQ job for a dispatched task (registered from AppConfig.ready());

@@ -263,12 +263,24 @@ def test_retrying_a_task_that_did_not_fail_is_a_409(start, users):
     assert Task.objects.count() == 1
 
 
+def test_a_task_without_its_parameters_cannot_be_retried_and_the_answer_says_why(start, users):
+    task = start(users[0])
+    fail_task(task.public_id, message="lost")
+    Task.objects.filter(pk=task.pk).update(params={})  # as tasks from before retries were
+    response = client_of(users[0]).post(retry_url(task), **JSON)
+    assert response.status_code == 409
+    assert response.json()["status"] == "failed"
+    assert "did not record its parameters" in response.json()["error"]
+    assert Task.objects.count() == 1
+
+
 def test_retrying_while_ones_own_task_is_active_is_a_409(start, users):
     old = start(users[0])
     fail_task(old.public_id, message="lost")
     active = start(users[0])
     response = client_of(users[0]).post(retry_url(old), **JSON)
     assert response.status_code == 409 and response.json()["task_id"] == str(active.public_id)
+    assert str(old.public_id) not in response.json()["error"]
 
 
 def test_staff_may_not_retry_someone_elses_task(start, users, make_user):
