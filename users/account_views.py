@@ -181,7 +181,9 @@ def delete(request: AuthenticatedHttpRequest) -> HttpResponse:
         delete_account(user=request.user)
     except AccountBusy:
         form.add_error(
-            None, "A task of yours is still queued or running; delete the account once it ends."
+            None,
+            "A task of yours is still queued or running: cancel it on your tasks page (or "
+            "wait for it to end), then delete the account. Nothing was deleted.",
         )
         return _account_page(request, status=409, delete_form=form)
     request.session.flush()

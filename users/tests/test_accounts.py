@@ -466,7 +466,14 @@ def test_an_account_with_a_running_task_is_not_deleted(logged_in, user, password
     response = logged_in.post(reverse("delete_account"), {"password": password})
     assert response.status_code == 409
     assert "still queued or running" in response.text
+    assert "cancel it on your tasks page" in response.text
     assert CustomUser.objects.filter(pk=user.pk).exists()
+    # Once it is cancelled, the account goes.
+    task = Task.objects.get(owner=user)
+    assert logged_in.post(reverse("task_cancel", args=[task.public_id])).status_code == 302
+    response = logged_in.post(reverse("delete_account"), {"password": password})
+    assert response.status_code == 302
+    assert not CustomUser.objects.filter(pk=user.pk).exists()
 
 
 def test_delete_needs_login_and_a_post(client, logged_in):
