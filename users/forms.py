@@ -12,7 +12,7 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
-from users.mail import send_account_mail
+from users.mail import send_account_mail_later
 from users.models import CustomUser
 
 
@@ -103,7 +103,7 @@ class AccountPasswordResetForm(PasswordResetForm):
         path = reverse(
             "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
         )
-        send_account_mail(
+        send_account_mail_later(
             to=to_email,
             name="password_reset",
             context={

@@ -3,6 +3,7 @@ deleting an account with everything it owns, and the local demo account."""
 
 import logging
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from core.services import delete_documents_of
 from users.forms import SignupForm
-from users.mail import send_account_mail
+from users.mail import send_account_mail, send_account_mail_later
 from users.models import CustomUser, Task
 from users.services.sessions import close_session_sockets
 from users.verification import (
@@ -55,29 +56,35 @@ def send_verification_mail(
 ) -> bool:
     """Mail the link that proves `email` (the account's own address when None; a new address
     to change to otherwise) to that address. False when the mail server refused it."""
-    changing = email is not None and email != user.email
-    address = email if changing and email is not None else user.email
-    token = make_verification_token(user_id=user.pk, email=address, previous_email=user.email)
-    link = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    return send_account_mail(
-        to=address,
-        name="email_change" if changing else "verify_email",
-        context={
-            "link": link,
-            "email": address,
-            "expiry_days": settings.ACCOUNT_EMAIL_VERIFICATION_SECONDS // 86400,
-        },
-    )
+    return send_account_mail(**_verification_mail(request=request, user=user, email=email))
 
 
 def resend_verification_mail(*, request: HttpRequest, email: str) -> None:
     """Mail a new link to an account with this address that is not verified yet; nothing
-    otherwise (the page answers the same either way)."""
+    otherwise. The mail leaves after the answer, which is the same either way."""
     user = CustomUser.objects.filter(
         email__iexact=email, email_verified=False, is_active=True
     ).first()
     if user is not None:
-        send_verification_mail(request=request, user=user)
+        send_account_mail_later(**_verification_mail(request=request, user=user, email=None))
+
+
+def _verification_mail(
+    *, request: HttpRequest, user: CustomUser, email: str | None
+) -> dict[str, Any]:
+    changing = email is not None and email != user.email
+    address = email if changing and email is not None else user.email
+    token = make_verification_token(user_id=user.pk, email=address, previous_email=user.email)
+    link = request.build_absolute_uri(reverse("verify_email", args=[token]))
+    return {
+        "to": address,
+        "name": "email_change" if changing else "verify_email",
+        "context": {
+            "link": link,
+            "email": address,
+            "expiry_days": settings.ACCOUNT_EMAIL_VERIFICATION_SECONDS // 86400,
+        },
+    }
 
 
 def verify_email(*, token: str) -> CustomUser:

@@ -2,6 +2,7 @@
 aiosmtpd server (devtools.smtp_server): tests follow the links in the mail they receive."""
 
 import re
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -172,6 +173,30 @@ def uid_of(user):
 
 def request_reset(client, email):
     return client.post(reverse("password_reset"), {"email": email})
+
+
+@pytest.mark.parametrize("page, status", [("password_reset", 302), ("resend_verification", 200)])
+def test_the_answer_does_not_wait_for_the_mail_server(client, make_user, settings, page, status):
+    """Pages that must not tell which addresses have accounts answer before their mail
+    leaves: the mail server here accepts the connection and never greets."""
+    make_user("known@example.com", email_verified=False)
+    silent = socket.create_server(("127.0.0.1", 0))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 3
+    try:
+        response = client.post(reverse(page), {"email": "known@example.com"})
+        assert response.status_code == status
+        silent.settimeout(10)
+        connection, _ = silent.accept()  # the mail does go out
+        with connection:
+            connection.settimeout(0.5)
+            # Still waiting for the greeting after the answer: a send made during the
+            # request would have given up (and closed) before the answer came.
+            with pytest.raises(TimeoutError):
+                connection.recv(1)
+    finally:
+        silent.close()
 
 
 def test_password_reset_by_mail_works_once(client, user, password, mailbox):
