@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -6,12 +5,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from redis.exceptions import RedisError
 
 from core.http import AuthenticatedHttpRequest, error_response, json_error, json_only, wants_json
-from users.charts import bar_chart
 from users.models import Task
-from users.selectors import queue_overview, recent_job_runs, task_of, task_update_message, tasks_of
+from users.operations import operations_charts
+from users.selectors import task_of, task_update_message, tasks_of
 from users.services import (
     TaskConflict,
     TaskNotFound,
@@ -82,79 +80,21 @@ def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
     return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
 
 
-PHASES = ("create", "verify", "update", "delete")
-
-
 @login_required
 @require_GET
 def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff only: the last jobs' durations and phases, the queue and its workers, drawn as
-    SVG by the server (users.charts)."""
+    SVG by the server (users.operations)."""
     if not request.user.is_staff:
         return error_response(request, "This page is for staff only.", status=403)
-    runs = recent_job_runs()
-    durations = bar_chart(
-        "Last jobs: how long each ran",
-        "One bar per job that ended, oldest first, its length its time from start to end.",
-        [
-            (
-                f"{str(task.public_id)[:8]} {task.status}",
-                [(task.status, _seconds(task), f"bar-{task.status}")],
-            )
-            for task in runs
-        ],
-        unit="s",
-    )
-    finished = [
-        (task, task.result)
-        for task in runs
-        if task.status == Task.Status.FINISHED and isinstance(task.result, dict)
-    ]
-    phases = bar_chart(
-        "Last finished jobs: time of each phase",
-        "Create, verify, update and delete stacked (indexing runs beside them, so it is not "
-        "stacked).",
-        [
-            (
-                f"{str(task.public_id)[:8]} N={result.get('count', '?')}",
-                [
-                    (phase, float(result.get("seconds", {}).get(phase, 0)), f"bar-{phase}")
-                    for phase in PHASES
-                ],
-            )
-            for task, result in finished
-        ],
-        unit="s",
-    )
-    try:
-        overview = queue_overview(settings.CRUD_JOB_QUEUE)
-    except RedisError:
-        queue_chart = None
-    else:
-        queue_chart = bar_chart(
-            "Queue and workers now",
-            "Tasks waiting in line, RQ jobs by state, and workers by state.",
-            [
-                ("tasks in line", [("waiting", overview.waiting_tasks, "bar-queued")]),
-                ("jobs queued", [("queued", overview.queued_jobs, "bar-queued")]),
-                ("jobs running", [("started", overview.started_jobs, "bar-running")]),
-                ("jobs scheduled", [("scheduled", overview.scheduled_jobs, "bar-queued")]),
-                ("jobs failed (kept)", [("failed", overview.failed_jobs, "bar-failed")]),
-                *(
-                    (f"workers {state}", [(state, count, "bar-worker")])
-                    for state, count in sorted(overview.workers.items())
-                ),
-            ],
-            unit="",
-        )
+    charts = operations_charts()
     return render(
         request,
         "users/operations.html",
-        {"durations": durations, "phases": phases, "queue_chart": queue_chart, "runs": runs},
+        {
+            "durations": charts.durations,
+            "phases": charts.phases,
+            "queue_chart": charts.queue,
+            "runs": charts.runs,
+        },
     )
-
-
-def _seconds(task: Task) -> float:
-    if task.started is None or task.finished is None:
-        return 0.0
-    return round((task.finished - task.started).total_seconds(), 3)
