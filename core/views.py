@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -85,6 +86,12 @@ def metrics(request: HttpRequest) -> HttpResponse:
 def livez(request: HttpRequest) -> JsonResponse:
     """The process answers: nothing else is touched (no database, session or cache)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Clients that ask for /favicon.ico without reading the page's icon link get the icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def _upload_page(

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from api import pages as api_pages
-from core.views import healthz, livez, metrics
+from core.views import favicon, healthz, livez, metrics
 from users.views import operations
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("django-rq/", include("django_rq.urls")),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("favicon.ico", favicon),
     path("metrics", metrics, name="metrics"),
     path("result/", include("users.task_urls")),
     path("operations/", operations, name="operations"),
