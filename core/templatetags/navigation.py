@@ -35,8 +35,8 @@ MAIN_NAVIGATION = (
     NavigationLink("Download", "download", Audience.LOGGED_IN),
     NavigationLink("CRUD job", "crud_job", Audience.LOGGED_IN),
     NavigationLink("Tasks", "task_list", Audience.LOGGED_IN),
-    NavigationLink("Operations", "operations", Audience.STAFF),
     NavigationLink("API keys", "api_keys", Audience.LOGGED_IN),
+    NavigationLink("Operations", "operations", Audience.STAFF),
     NavigationLink("RQ dashboard", "django_rq:home", Audience.STAFF),
     NavigationLink("Admin", "admin:index", Audience.STAFF),
 )
