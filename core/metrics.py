@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import redis
 from django.conf import settings
@@ -25,6 +24,8 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
+
+from core.redis_client import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class SharedMetric:
 
     def collect(self) -> Metric:
         by_labels: dict[tuple[str, ...], dict[str, float]] = {}
-        stored: dict[bytes, bytes] = _redis(settings.REDIS_URL).hgetall(self._key)  # type: ignore[assignment]
+        stored: dict[bytes, bytes] = shared_redis(settings.REDIS_URL).hgetall(self._key)  # type: ignore[assignment]
         for raw_name, raw_value in stored.items():
             label_values, part = json.loads(raw_name)
             by_labels.setdefault(tuple(label_values), {})[part] = float(raw_value)
@@ -99,7 +100,7 @@ _shared_metrics: dict[str, SharedMetric] = {}
 def _write(increments: Sequence[Increment]) -> None:
     """All the increments in one pipelined round trip."""
     try:
-        pipeline = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipeline = shared_redis(settings.REDIS_URL).pipeline(transaction=False)
         for key, name, amount in increments:
             if isinstance(amount, int):
                 pipeline.hincrby(key, name, amount)
@@ -125,18 +126,18 @@ class LiveGauge:
 
     def seen(self, member: str) -> None:
         try:
-            _redis(settings.REDIS_URL).zadd(self._key, {member: time.time()})
+            shared_redis(settings.REDIS_URL).zadd(self._key, {member: time.time()})
         except (redis.RedisError, OSError) as exc:
             logger.debug("Could not record %s: %s", self.name, exc)
 
     def gone(self, member: str) -> None:
         try:
-            _redis(settings.REDIS_URL).zrem(self._key, member)
+            shared_redis(settings.REDIS_URL).zrem(self._key, member)
         except (redis.RedisError, OSError) as exc:
             logger.debug("Could not record %s: %s", self.name, exc)
 
     def collect(self) -> Iterable[Metric]:
-        client = _redis(settings.REDIS_URL)
+        client = shared_redis(settings.REDIS_URL)
         client.zremrangebyscore(self._key, "-inf", time.time() - self.ttl)
         alive: int = client.zcard(self._key)  # type: ignore[assignment]
         yield GaugeMetricFamily(self.name, self.documentation, value=alive)
@@ -178,13 +179,8 @@ class SiteCollector(Collector):
 
 def reset_shared_metrics() -> None:
     """Forget every shared sample (tests)."""
-    client = _redis(settings.REDIS_URL)
+    client = shared_redis(settings.REDIS_URL)
     client.delete(*(KEY_PREFIX + name for name in [*_shared_metrics, *_collectors]))
-
-
-@cache
-def _redis(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
 
 
 # The HTTP tier's own (django-prometheus's equivalents, shared by every worker process).

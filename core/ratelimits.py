@@ -32,6 +32,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 
 from core.client_address import client_ip
 from core.http import TooManyRequests
+from core.redis_client import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,6 @@ def _limiter(redis_url: str) -> SlidingWindowCounterRateLimiter:
         redis_url, key_prefix=KEY_PREFIX, socket_connect_timeout=1, socket_timeout=1
     )
     return SlidingWindowCounterRateLimiter(storage)
-
-
-@cache
-def _redis(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,7 @@ class ConcurrencyLimit:
         """A lease on one slot; raises TooManyRequests when every slot is taken."""
         key = f"{KEY_PREFIX}:{self.name}:{request_identity(request, self.per)}"
         token = secrets.token_hex(8)
-        client = _redis(settings.REDIS_URL)
+        client = shared_redis(settings.REDIS_URL)
         now = time.time()
         try:
             pipeline = client.pipeline()
