@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from limits import parse
 
 from core.ratelimits import CONCURRENCY_LIMITS, RATE_LIMITS
@@ -37,6 +37,7 @@ def _passwords() -> Iterator[tuple[str, str]]:
     yield "ELASTICSEARCH_URL", _url_password(settings.ELASTICSEARCH_URL)
     options: dict[str, Any] = settings.STORAGES["default"].get("OPTIONS", {})  # type: ignore[assignment]
     yield "AWS_SECRET_ACCESS_KEY", str(options.get("secret_key") or "")
+    yield "EMAIL_URL", str(getattr(settings, "EMAIL_HOST_PASSWORD", "") or "")
 
 
 @register(Tags.security)
@@ -125,3 +126,33 @@ def check_limits(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> lis
                 )
             )
     return errors
+
+
+FILE_MAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+@register()
+def check_production_mail(
+    app_configs: Iterable[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Without EMAIL_URL account mail lands in files: nobody could reset a password, and with
+    mandatory verification nobody new could log in."""
+    if settings.DEBUG or settings.EMAIL_BACKEND != FILE_MAIL_BACKEND:
+        return []
+    if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory":
+        return [
+            Error(
+                "EMAIL_URL is unset but ACCOUNT_EMAIL_VERIFICATION is mandatory: no new "
+                "account could ever log in.",
+                hint="Set EMAIL_URL to your SMTP server (smtp+tls://USER:PASSWORD@HOST:587).",
+                id="core.E008",
+            )
+        ]
+    return [
+        Warning(
+            f"EMAIL_URL is unset: account mail (password reset, verification) is written to "
+            f"files under {settings.EMAIL_FILE_PATH}, not sent.",
+            hint="Set EMAIL_URL to your SMTP server (smtp+tls://USER:PASSWORD@HOST:587).",
+            id="core.W001",
+        )
+    ]

@@ -42,6 +42,15 @@ def errors_with(django_settings, **values) -> set[str]:
         ({"METRICS_TOKEN": "short"}, "core.E005"),
         ({"RATE_LIMITS": {**settings.RATE_LIMITS, "search": "lots"}}, "core.E006"),
         ({"CONCURRENCY_LIMITS": {"zip_downloads": 0}}, "core.E007"),
+        ({"EMAIL_HOST_PASSWORD": "change-me"}, "core.E003"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}, "core.W001"),
+        (
+            {
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+            },
+            "core.E008",
+        ),
     ],
 )
 def test_each_unsafe_value_is_an_error(settings, values, complaint):
