@@ -1,7 +1,9 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -41,43 +43,42 @@ def task_detail(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse
     return JsonResponse(task_update_message(task))
 
 
-def _task_answer(request: HttpRequest, task: Task, text: str) -> HttpResponse:
-    """202 with the task JSON, or back to /result/ with a message."""
+# A task control: the service that moves the task (cancel_task, retry_task) and what the
+# page says once it did.
+TaskControl = Callable[..., Task]
+
+
+def _control_task(
+    request: AuthenticatedHttpRequest, control: TaskControl, task_id: str, done: str
+) -> HttpResponse:
+    """202 with the task JSON (or back to /result/ with `done`); 404 for anyone else's task
+    or a forged id; 409 naming the user's own task when it cannot move."""
+    try:
+        task = control(user=request.user, task_id=task_id)
+    except TaskNotFound:
+        return error_response(request, "No such task.", status=404)
+    except TaskConflict as conflict:
+        return error_response(request, str(conflict), status=409, extra=conflict.details)
     if wants_json(request):
         return JsonResponse(task_update_message(task), status=202)
-    messages.success(request, text)
+    messages.success(request, done.format(task_id=task.public_id))
     return redirect(reverse("task_list"))
-
-
-def _task_conflict(request: HttpRequest, conflict: TaskConflict) -> HttpResponse:
-    """409 naming the user's own task and its status."""
-    return error_response(request, str(conflict), status=409, extra=conflict.details)
 
 
 @login_required
 @require_POST
 def task_cancel(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
     """Cancel a queued or running task (its owner or staff); 409 once it ended."""
-    try:
-        task = cancel_task(user=request.user, task_id=task_id)
-    except TaskNotFound:
-        return error_response(request, "No such task.", status=404)
-    except TaskConflict as conflict:
-        return _task_conflict(request, conflict)
-    return _task_answer(request, task, f"Cancelled task {task.public_id}.")
+    return _control_task(request, cancel_task, task_id, "Cancelled task {task_id}.")
 
 
 @login_required
 @require_POST
 def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
     """Start a failed or cancelled task of the user's again; the new task links to it."""
-    try:
-        task = retry_task(user=request.user, task_id=task_id)
-    except TaskNotFound:
-        return error_response(request, "No such task.", status=404)
-    except TaskConflict as conflict:
-        return _task_conflict(request, conflict)
-    return _task_answer(request, task, f"Started task {task.public_id} again as a new task.")
+    return _control_task(
+        request, retry_task, task_id, "Started task {task_id} again as a new task."
+    )
 
 
 @login_required

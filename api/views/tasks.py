@@ -2,6 +2,8 @@
 task is a 404, like a task that does not exist. (Cancel and retry are `@action`s of this
 viewset, on the services the pages use.)"""
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -200,18 +202,17 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, task_id: str) -> Response:
-        try:
-            task = cancel_task(user=request.user, task_id=task_id)
-        except TaskNotFound:
-            raise NotFound("No such task.") from None
-        except TaskConflict as conflict:
-            return _conflict(conflict)
-        return self._accepted(request, task)
+        return self._control(request, cancel_task, task_id)
 
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, task_id: str) -> Response:
+        return self._control(request, retry_task, task_id)
+
+    def _control(self, request: Request, control: Callable[..., Task], task_id: str) -> Response:
+        """The pages' task controls (users.services): 202 with the task moved or made, 404
+        for anyone else's task or a forged id, 409 naming the user's own task."""
         try:
-            task = retry_task(user=request.user, task_id=task_id)
+            task = control(user=request.user, task_id=task_id)
         except TaskNotFound:
             raise NotFound("No such task.") from None
         except TaskConflict as conflict:
