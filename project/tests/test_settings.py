@@ -37,6 +37,7 @@ def test_deploy_check_passes_with_production_values():
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="cookbook.example.com",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://cookbook.example.com",
+        EMAIL_URL=f"smtp+tls://mailer:{secrets.token_urlsafe(16)}@smtp.example.com:587",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
