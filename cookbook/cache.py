@@ -44,6 +44,7 @@ RECIPE_CACHE = counter(
     "app_recipe_cache_requests_total",
     "Reads of the recipe cache, by result (hit: served from Redis; miss: built from the database)",
     ["result"],
+    per_request=True,
 )
 
 

@@ -7,10 +7,18 @@ live in Redis (one hash per metric, `HINCRBY`/`HINCRBYFLOAT` in one pipelined ro
 gauges are read from the database or Redis when /metrics is scraped, and each app registers
 a collector for what it owns (`register_collector`). A Redis that does not answer loses
 the increments of that moment (logged at debug level), never the request.
+
+The metrics counted on every request (`per_request`: requests, latency, queries, recipe cache
+reads, searches) would cost the HTTP tier about half its throughput with a round trip each
+(README "Performance"): they are added up in the process's memory and written once a second
+(`MetricsBuffer`), when this process answers a scrape, and at its exit.
 """
 
+import atexit
 import json
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +53,8 @@ class SharedMetric:
     documentation: str
     labels: tuple[str, ...] = ()
     buckets: tuple[float, ...] | None = None  # None: a counter
+    # Counted on every request: added up in memory and written once a second (MetricsBuffer).
+    per_request: bool = False
     _key: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
@@ -52,11 +62,17 @@ class SharedMetric:
         _shared_metrics[self.name] = self
 
     def inc(self, amount: float = 1, **labels: str) -> None:
-        _write(self.increments(amount, labels))
+        self._record(self.increments(amount, labels))
 
     def observe(self, value: float, **labels: str) -> None:
         """Add one observation to the histogram (cumulative buckets, as Prometheus has them)."""
-        _write(self.observation(value, labels))
+        self._record(self.observation(value, labels))
+
+    def _record(self, increments: list[Increment]) -> None:
+        if self.per_request:
+            _buffer.add(increments)
+        else:
+            _write(increments)
 
     def increments(self, amount: float, labels: dict[str, str]) -> list[Increment]:
         return [(self._key, self._field(labels, "count"), amount)]
@@ -97,10 +113,11 @@ class SharedMetric:
 _shared_metrics: dict[str, SharedMetric] = {}
 
 
-def _write(increments: Sequence[Increment]) -> None:
-    """All the increments in one pipelined round trip."""
+def _write(increments: Sequence[Increment]) -> bool:
+    """All the increments in one round trip, applied together or not at all (MULTI/EXEC), so
+    a batch that failed can be sent again without counting anything twice."""
     try:
-        pipeline = shared_redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipeline = shared_redis(settings.REDIS_URL).pipeline(transaction=True)
         for key, name, amount in increments:
             if isinstance(amount, int):
                 pipeline.hincrby(key, name, amount)
@@ -109,6 +126,64 @@ def _write(increments: Sequence[Increment]) -> None:
         pipeline.execute()
     except (redis.RedisError, OSError) as exc:
         logger.debug("Could not record metrics: %s", exc)
+        return False
+    return True
+
+
+class MetricsBuffer:
+    """Increments added up in this process's memory and written to Redis by a background
+    thread every `interval` seconds, in one round trip whatever the traffic. What Redis did
+    not take stays for the next write (a Redis restart loses no count); a process killed
+    without exiting loses at most its last `interval`. A forked child starts empty: its
+    parent writes what it had counted."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()  # guards _pending and _writer
+        self._flushing = threading.Lock()  # one write at a time; forget() waits for it
+        self._pending: dict[tuple[str, str], float] = {}
+        self._writer: threading.Thread | None = None
+        os.register_at_fork(after_in_child=self._forget)
+        atexit.register(self.flush)
+
+    def add(self, increments: Iterable[Increment]) -> None:
+        with self._lock:
+            for key, name, amount in increments:
+                self._pending[key, name] = self._pending.get((key, name), 0) + amount
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_forever, name="metrics-writer", daemon=True
+                )
+                self._writer.start()
+
+    def flush(self) -> None:
+        """Write what is pending now (a scrape answered by this process shows its own counts)."""
+        with self._flushing:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            increments = [(key, name, amount) for (key, name), amount in pending.items()]
+            if increments and not _write(increments):
+                self.add(increments)
+
+    def forget(self) -> None:
+        """Drop what is pending, after a write under way has landed (tests)."""
+        with self._flushing, self._lock:
+            self._pending.clear()
+
+    def _write_forever(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.flush()
+
+    def _forget(self) -> None:
+        # The child of a fork: the parent's lock may have been held by one of its threads, and
+        # the parent's writer thread does not exist here.
+        self._lock, self._flushing = threading.Lock(), threading.Lock()
+        self._pending = {}
+        self._writer = None
+
+
+_buffer = MetricsBuffer(interval=1.0)
 
 
 _collectors: dict[str, Callable[[], Iterable[Metric]]] = {}
@@ -143,8 +218,10 @@ class LiveGauge:
         yield GaugeMetricFamily(self.name, self.documentation, value=alive)
 
 
-def counter(name: str, documentation: str, labels: Sequence[str] = ()) -> SharedMetric:
-    return SharedMetric(name, documentation, tuple(labels))
+def counter(
+    name: str, documentation: str, labels: Sequence[str] = (), *, per_request: bool = False
+) -> SharedMetric:
+    return SharedMetric(name, documentation, tuple(labels), per_request=per_request)
 
 
 def histogram(
@@ -152,8 +229,10 @@ def histogram(
     documentation: str,
     labels: Sequence[str] = (),
     buckets: Sequence[float] = DEFAULT_BUCKETS,
+    *,
+    per_request: bool = False,
 ) -> SharedMetric:
-    return SharedMetric(name, documentation, tuple(labels), tuple(buckets))
+    return SharedMetric(name, documentation, tuple(labels), tuple(buckets), per_request=per_request)
 
 
 def register_collector(name: str, collect: Callable[[], Iterable[Metric]]) -> None:
@@ -166,6 +245,7 @@ class SiteCollector(Collector):
     collector that fails is logged and left out, so one broken part never hides the rest."""
 
     def collect(self) -> Iterable[Metric]:
+        _buffer.flush()
         sources: list[tuple[str, Callable[[], Iterable[Metric]]]] = [
             (name, metric.collect_all) for name, metric in sorted(_shared_metrics.items())
         ]
@@ -179,26 +259,37 @@ class SiteCollector(Collector):
 
 def reset_shared_metrics() -> None:
     """Forget every shared sample (tests)."""
+    _buffer.forget()
     client = shared_redis(settings.REDIS_URL)
     client.delete(*(KEY_PREFIX + name for name in [*_shared_metrics, *_collectors]))
 
 
 # The HTTP tier's own (django-prometheus's equivalents, shared by every worker process).
 HTTP_REQUESTS = counter(
-    "app_http_requests_total", "HTTP requests answered, by method and status", ["method", "status"]
+    "app_http_requests_total",
+    "HTTP requests answered, by method and status",
+    ["method", "status"],
+    per_request=True,
 )
 HTTP_LATENCY = histogram(
-    "app_http_request_duration_seconds", "Time to answer an HTTP request", ["method"]
+    "app_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method"],
+    per_request=True,
 )
 DB_QUERIES = counter(
-    "app_db_queries_total", "Database queries made while answering HTTP requests", ["vendor"]
+    "app_db_queries_total",
+    "Database queries made while answering HTTP requests",
+    ["vendor"],
+    per_request=True,
 )
 
 
 def record_request(*, method: str, status: int, seconds: float, queries: int, vendor: str) -> None:
-    """One answered HTTP request (core.middleware.RequestMetricsMiddleware)."""
+    """One answered HTTP request (core.middleware.RequestMetricsMiddleware), its three metrics
+    added to the buffer together."""
     increments = HTTP_REQUESTS.increments(1, {"method": method, "status": str(status)})
     increments += HTTP_LATENCY.observation(seconds, {"method": method})
     if queries:
         increments += DB_QUERIES.increments(queries, {"vendor": vendor})
-    _write(increments)
+    _buffer.add(increments)

@@ -12,6 +12,7 @@ SEARCH_LATENCY = histogram(
     "app_search_duration_seconds",
     "Time to answer a student search, by backend (elasticsearch or database)",
     ["backend"],
+    per_request=True,
 )
 
 

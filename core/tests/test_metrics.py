@@ -4,13 +4,16 @@ own parser; refused to everyone else; the shared counters add up across processe
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.metrics import reset_shared_metrics
+from core.metrics import KEY_PREFIX, MetricsBuffer, reset_shared_metrics
+from core.redis_client import shared_redis
+from devtools.processes import free_loopback_port
 from students.search import search_students
 from users.models import Task
 from users.services import create_task, fail_task, finish_task, start_task
@@ -118,16 +121,81 @@ def test_a_user_who_is_not_staff_is_a_403(logged_in):
 
 def test_counters_from_other_processes_add_up(client, token):
     """What another process (a gunicorn worker, an RQ work horse) counts is in the scrape
-    answered by this one."""
+    answered by this one: written at once, or for the per-request metrics at the latest when
+    that process exits."""
     code = (
         "import django; django.setup();"
-        "from users.metrics import TASK_UPDATES_PUBLISHED as m; m.inc(); m.inc(2)"
+        "from users.metrics import TASK_UPDATES_PUBLISHED as m; m.inc(); m.inc(2);"
+        "from core.metrics import record_request as r;"
+        "r(method='GET', status=200, seconds=0.01, queries=2, vendor='sqlite')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings"}
     env["REDIS_URL"] = settings.REDIS_URL
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    client.get("/")  # one request of this process, not written yet when the scrape begins
     families = scrape(client, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert samples(families["app_task_updates_published"]) == [3]
+    assert samples(families["app_http_requests"], method="GET", status="200") == [2]
+    assert samples(families["app_db_queries"], vendor="sqlite")[0] >= 2
+
+
+# The per-request metrics' buffer
+
+KEY = KEY_PREFIX + "test_buffer"
+
+
+@pytest.fixture
+def stored():
+    client = shared_redis(settings.REDIS_URL)
+    client.delete(KEY)
+    yield lambda: {k.decode(): float(v) for k, v in client.hgetall(KEY).items()}
+    client.delete(KEY)
+
+
+def test_the_buffer_adds_up_in_memory_and_writes_once(stored):
+    buffer = MetricsBuffer(interval=3600)
+    for _ in range(100):
+        buffer.add([(KEY, "count", 1), (KEY, "sum", 0.25)])
+    assert stored() == {}  # a hundred requests, no round trip yet
+    buffer.flush()
+    assert stored() == {"count": 100, "sum": 25.0}
+    buffer.flush()  # nothing pending: nothing written twice
+    assert stored() == {"count": 100, "sum": 25.0}
+
+
+def test_the_buffer_writes_by_itself_every_interval(stored):
+    buffer = MetricsBuffer(interval=0.05)
+    buffer.add([(KEY, "count", 3)])
+    deadline = time.monotonic() + 10
+    while stored() != {"count": 3} and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stored() == {"count": 3}
+
+
+def test_counts_wait_in_memory_while_redis_does_not_answer(stored, settings):
+    buffer = MetricsBuffer(interval=3600)
+    buffer.add([(KEY, "count", 2)])
+    real_url = settings.REDIS_URL
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_loopback_port()}/0"  # nothing listens
+    buffer.flush()
+    buffer.add([(KEY, "count", 1)])
+    settings.REDIS_URL = real_url
+    assert stored() == {}
+    buffer.flush()
+    assert stored() == {"count": 3}  # nothing lost, nothing counted twice
+
+
+def test_a_forked_child_does_not_count_its_parents_requests_again(stored):
+    buffer = MetricsBuffer(interval=3600)
+    buffer.add([(KEY, "count", 5)])
+    child = os.fork()
+    if child == 0:  # the child (an RQ work horse): writes only what it counts itself
+        buffer.add([(KEY, "count", 1)])
+        buffer.flush()
+        os._exit(0)
+    assert os.waitpid(child, 0)[1] == 0
+    buffer.flush()
+    assert stored() == {"count": 6}
 
 
 @pytest.mark.parametrize("path", ["/django-rq/metrics", "/admin/django_rq/dashboard/metrics/"])
