@@ -25,7 +25,8 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
         if isinstance(exc, ServiceUnavailable):
             logger.warning("API: service unavailable: %r", exc)
         headers = {"Retry-After": str(exc.retry_after)}
-        return Response(error_body(exc.user_message), status=exc.status, headers=headers)
+        body = error_body(exc.user_message, extra=exc.details)
+        return Response(body, status=exc.status, headers=headers)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -36,11 +36,12 @@ class RetryLater(Exception):
     """An error the client may retry after `retry_after` seconds. Raised out of a view it
     becomes `status` with `Retry-After`, in the client's format
     (core.middleware.RetryLaterMiddleware); `user_message` is what people read, never the
-    internal detail in `str(exc)`."""
+    internal detail in `str(exc)`; `details` are keys a JSON answer adds beside it."""
 
     status = 503
     user_message = "A service this page needs is not answering; try again in a moment."
     retry_after = DEFAULT_RETRY_AFTER_SECONDS
+    details: Mapping[str, Any] = {}
 
 
 class ServiceUnavailable(RetryLater):
@@ -156,4 +157,5 @@ def retry_later_response(request: HttpRequest, exc: RetryLater) -> HttpResponse:
         exc.user_message,
         status=exc.status,
         headers={"Retry-After": str(exc.retry_after)},
+        extra=exc.details,
     )

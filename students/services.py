@@ -26,8 +26,8 @@ def start_crud_job(*, owner: CustomUser, count: int) -> Task:
     """Put a CRUD job of `count` students in the waiting line (its job is enqueued once it
     is the head of the line and committed); returns the queued task with its position.
 
-    Raises TaskAlreadyActive when the owner already has a CRUD task queued or running. When
-    the queue cannot be reached the task is marked failed and returned as such.
+    Raises TaskAlreadyActive when the owner already has a CRUD task queued or running, and
+    JobQueueUnavailable when the queue cannot be reached (the task is recorded failed).
     """
     return submit_task(
         owner=owner,

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.http import (
-    DEFAULT_RETRY_AFTER_SECONDS,
     AuthenticatedHttpRequest,
     error_response,
     json_error,
@@ -20,9 +19,8 @@ from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
 from students.services import start_crud_job
-from users.models import Task
 from users.selectors import line_position
-from users.services import TaskAlreadyActive
+from users.services import JobQueueUnavailable, TaskAlreadyActive
 
 
 @login_required
@@ -90,16 +88,12 @@ def crud_job(request: AuthenticatedHttpRequest) -> HttpResponse:
             return json_error(str(busy), status=409, extra=busy.details)
         form.add_error(None, str(busy))
         return render(request, "students/crud_job.html", {"form": form}, status=409)
-
-    if task.status == Task.Status.FAILED:
-        retry = {"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)}
+    except JobQueueUnavailable as down:
         if wants_json(request):
-            return json_error(
-                task.message, status=503, headers=retry, extra={"task_id": str(task.public_id)}
-            )
-        form.add_error(None, task.message)
+            raise  # core.middleware: the 503 with Retry-After, naming the failed task
+        form.add_error(None, down.user_message)
         response = render(request, "students/crud_job.html", {"form": form}, status=503)
-        response["Retry-After"] = retry["Retry-After"]
+        response["Retry-After"] = str(down.retry_after)
         return response
 
     position = line_position(task)

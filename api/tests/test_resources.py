@@ -221,6 +221,23 @@ def test_cancel_then_retry_through_the_api(jwt_client, user):
     assert busy.json()["task_id"] == str(new.public_id)
 
 
+@pytest.mark.django_db(transaction=True)  # the enqueue runs when the start really commits
+def test_a_queue_that_is_down_is_a_503_on_start_and_retry(jwt_client, user, settings):
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
+    started = jwt_client.post("/api/v1/tasks/", {"count": 20}, format="json")
+    retried = jwt_client.post(f"/api/v1/tasks/{started.json().get('task_id')}/retry/")
+    for response in (started, retried):
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+        body = response.json()
+        assert body["status"] == "failed"
+        assert "queue is unavailable" in body["error"]
+    first, second = Task.objects.order_by("created")
+    assert (first.status, second.status, second.retry_of) == ("failed", "failed", first)
+    assert str(first.public_id) == started.json()["task_id"]
+    assert str(second.public_id) == retried.json()["task_id"]
+
+
 def test_a_finished_task_cannot_be_cancelled_or_retried(jwt_client, user):
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD, params={"count": 20})
     Task.objects.filter(pk=task.pk).update(status=Task.Status.FINISHED)

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from api.schema import error_response
 from api.serializers import TaskSerializer, TaskStartSerializer
-from core.http import DEFAULT_RETRY_AFTER_SECONDS, error_body
+from core.http import error_body
 from core.ratelimits import JOB_START
 from students.services import start_crud_job
 from users.models import Task
@@ -51,6 +51,15 @@ TASK_PATH = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH
 NO_SUCH_TASK = error_response(
     "No task of yours has this id (another user's task is answered the same).",
     {"error": "No such task."},
+)
+QUEUE_DOWN = error_response(
+    "The job queue did not answer: the new task is recorded failed and named; try again "
+    "after Retry-After seconds.",
+    {
+        "error": "The job queue is unavailable; nothing was started. Try again later.",
+        "task_id": "5f0c1e7a-3b2d-4e8f-9a61-0c4d2b7e9f13",
+        "status": "failed",
+    },
 )
 
 
@@ -117,6 +126,7 @@ class TaskPages(CursorPagination):
                     "status": "finished",
                 },
             ),
+            503: QUEUE_DOWN,
         },
         examples=[
             OpenApiExample(
@@ -150,10 +160,7 @@ class TaskPages(CursorPagination):
                     "status": "running",
                 },
             ),
-            503: error_response(
-                "The job queue is not answering; the task is recorded as failed.",
-                {"error": "The job queue is not answering; try again in a moment."},
-            ),
+            503: QUEUE_DOWN,
         },
         examples=[
             OpenApiExample("Start", value={"count": 10000}, request_only=True),
@@ -192,12 +199,6 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
             task = start_crud_job(owner=request.user, count=start.validated_data["count"])
         except TaskAlreadyActive as busy:
             return _conflict(busy)
-        if task.status == Task.Status.FAILED:
-            return Response(
-                error_body(task.message, extra={"task_id": str(task.public_id)}),
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)},
-            )
         return self._accepted(request, task)
 
     @action(detail=True, methods=["post"])

@@ -110,9 +110,18 @@ def test_a_queue_that_is_down_fails_the_task_and_frees_the_next_start(logged_in)
     unreachable = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
     with override_settings(RQ_QUEUES=unreachable):
         response = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
-    assert response.status_code == 503
-    assert "queue is unavailable" in response.json()["error"]
-    assert Task.objects.get().status == "failed"
+        as_page = logged_in.post(reverse("crud_job"), {"count": 10})
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    failed, failed_too = Task.objects.order_by("created")
+    assert response.json() == {
+        "error": failed.message,
+        "task_id": str(failed.public_id),
+        "status": "failed",
+    }
+    assert "queue is unavailable" in failed.message
+    assert as_page.status_code == 503 and as_page["Retry-After"] == "5"
+    assert failed_too.message in as_page.text and 'name="count"' in as_page.text  # the form
+    assert {failed.status, failed_too.status} == {"failed"}
 
     response = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
     assert response.status_code == 202

@@ -6,6 +6,7 @@ from `users.services`; the modules are where each one lives."""
 
 from users.services.accounts import DEMO_EMAIL, ensure_demo_account, signup_user
 from users.services.tasks import (
+    JobQueueUnavailable,
     TaskAlreadyActive,
     TaskConflict,
     TaskInterrupted,
@@ -36,6 +37,7 @@ from users.services.watchdog import end_stuck_task, fail_stalled_tasks, task_hea
 
 __all__ = [
     "DEMO_EMAIL",
+    "JobQueueUnavailable",
     "TaskAlreadyActive",
     "TaskConflict",
     "TaskInterrupted",

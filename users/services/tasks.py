@@ -19,6 +19,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from core.errors import report_error
+from core.http import ServiceUnavailable
 from users.metrics import TASK_UPDATES_PUBLISHED
 from users.models import CustomUser, Task
 from users.selectors import (
@@ -111,6 +112,17 @@ class TaskAlreadyActive(TaskConflict):
         )
 
 
+class JobQueueUnavailable(ServiceUnavailable):
+    """The job queue did not answer when a task's job was to be enqueued: the task is
+    recorded failed (a 503 naming it; the user may start or retry it again later)."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(f"could not enqueue the job of task {task.public_id}")
+        self.task = task
+        self.user_message = task.message
+        self.details = {"task_id": str(task.public_id), "status": task.status}
+
+
 class TaskNotFound(Exception):
     """No such task for this user: another user's task or a forged id (a 404)."""
 
@@ -200,8 +212,8 @@ def submit_task(
     retry_of: Task | None = None,
 ) -> Task:
     """Put a task in its kind's waiting line and, when it is the head, enqueue its job once
-    committed. A queue that does not answer fails the task at once (it never blocks the
-    line). Returns the task as it is then (queued with its position, or failed)."""
+    committed; returns the queued task. Raises TaskAlreadyActive, and JobQueueUnavailable
+    when the queue does not answer (the task is recorded failed: it never blocks the line)."""
     # A read first: a burst of second starts by one user must not queue for the database's
     # write lock (SQLite) only to fail; the insert stays the guard against two at once.
     own = active_task_of(owner, kind)
@@ -213,6 +225,8 @@ def submit_task(
         )
         transaction.on_commit(lambda: dispatch_next(kind, starting=task))
     task.refresh_from_db()
+    if task.status == Task.Status.FAILED:
+        raise JobQueueUnavailable(task)
     return task
 
 
@@ -302,7 +316,7 @@ def cancel_running_task(public_id: UUID | str, *, message: str) -> Task | None:
 def retry_task(*, user: CustomUser, task_id: UUID | str) -> Task:
     """Start a failed or cancelled task of the user's again with the same parameters; the
     new task (returned, in the waiting line) links to the old one. Raises TaskNotFound,
-    TaskNotRetryable, TaskAlreadyActive."""
+    TaskNotRetryable, TaskAlreadyActive, JobQueueUnavailable."""
     task = visible_task(user, task_id, staff_too=False)
     if task is None:
         raise TaskNotFound(str(task_id))

@@ -23,6 +23,7 @@ from users.services import (
     TaskNotRetryable,
     ThrottledProgress,
     cancel_task,
+    create_task,
     fail_task,
     finish_task,
     retry_task,
@@ -281,6 +282,34 @@ def test_retrying_while_ones_own_task_is_active_is_a_409(start, users):
     response = client_of(users[0]).post(retry_url(old), **JSON)
     assert response.status_code == 409 and response.json()["task_id"] == str(active.public_id)
     assert str(old.public_id) not in response.json()["error"]
+
+
+UNREACHABLE_QUEUE = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
+
+
+@pytest.mark.django_db(transaction=True)  # the enqueue runs when the retry really commits
+def test_a_retry_the_queue_does_not_take_is_a_503_naming_the_new_failed_task(users, settings):
+    old = create_task(owner=users[0], kind=Task.Kind.STUDENT_CRUD, params={"count": 10})
+    fail_task(old.public_id, message="lost")
+    client = client_of(users[0])
+    settings.RQ_QUEUES = UNREACHABLE_QUEUE
+
+    as_json = client.post(retry_url(old), **JSON)
+    assert as_json.status_code == 503
+    assert as_json["Retry-After"] == "5"
+    new = Task.objects.get(retry_of=old)
+    assert as_json.json() == {
+        "error": new.message,
+        "task_id": str(new.public_id),
+        "status": "failed",
+    }
+    assert "queue is unavailable" in new.message
+
+    as_page = client.post(retry_url(new))  # the new one failed: it may be retried too
+    assert as_page.status_code == 503 and as_page["Retry-After"] == "5"
+    assert "queue is unavailable" in as_page.text
+    assert Task.objects.filter(status="failed").count() == 3
+    assert not Task.objects.filter(status="queued").exists()  # nothing blocks the line
 
 
 def test_staff_may_not_retry_someone_elses_task(start, users, make_user):
