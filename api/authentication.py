@@ -2,7 +2,7 @@
 (`Authorization: Api-Key <key>`) and the browser's session with its CSRF token."""
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
@@ -11,15 +11,24 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import Token
 
 from api.selectors import usable_api_key
 from api.services import note_api_key_use
+from api.tokens import check_token_credentials
+from users.models import CustomUser
 
 
 class BearerJWTAuthentication(JWTAuthentication):
-    """`Authorization: Bearer <access token>`; its challenge names the realm."""
+    """`Authorization: Bearer <access token>`, of the account's current credentials
+    (api.tokens); its challenge names the realm."""
 
     www_authenticate_realm = "api"
+
+    def get_user(self, validated_token: Token) -> Any:
+        user = super().get_user(validated_token)
+        check_token_credentials(validated_token, cast(CustomUser, user))
+        return user
 
 
 class ApiKeyAuthentication(BaseAuthentication):

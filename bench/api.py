@@ -46,9 +46,9 @@ def credentials() -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
     from datetime import timedelta
 
     from django.test import Client
-    from rest_framework_simplejwt.tokens import AccessToken
 
     from api.services import create_api_key
+    from api.tokens import tokens_for
     from users.models import CustomUser, Task
     from users.services import create_task
 
@@ -59,7 +59,7 @@ def credentials() -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
     client.force_login(user)
     session = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
     # The bench runs longer than an access token's default lifetime.
-    token = AccessToken.for_user(user)
+    token = tokens_for(user).access_token
     token.set_exp(lifetime=timedelta(hours=1))
     jwt = {"Authorization": f"Bearer {token}"}
     _, key = create_api_key(user=user, name="bench")

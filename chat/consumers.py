@@ -12,14 +12,16 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat.metrics import OPEN_SOCKETS
-from users.models import CustomUser
 from users.selectors import (
-    active_account,
     session_fingerprint,
     session_is_current,
     task_updates_group,
 )
-from users.services.websocket_tickets import redeem_websocket_ticket
+from users.services.websocket_tickets import (
+    TicketGrant,
+    grant_still_holds,
+    redeem_websocket_ticket,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +46,12 @@ UPDATE_FIELDS = (
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the owner's `task.update` events; it writes nothing to the database.
 
-    A socket opened with an API client's ticket (no session) lives as long as the account
-    is active. A socket lives as long as its session: logging out (in any tab) or a deactivated
+    A socket lives as long as its session: logging out (in any tab) or a deactivated
     account closes it at once (a `session.ended` event, users.services.sessions), and every
     WEBSOCKET_SESSION_CHECK_SECONDS it checks the session itself (expiry, a password
-    change, a message lost while Redis was down). At that check it also joins its group
+    change, a message lost while Redis was down). A socket opened with an API client's
+    ticket lives as long as the credential that asked for the ticket, checked the same way
+    (users.services.websocket_tickets). At that check it also joins its group
     again: channels_redis forgets a group's members after its group expiry (a day by
     default) and a Redis that restarted has forgotten them all, so a tab open for days, or
     open through a Redis restart, keeps receiving.
@@ -59,38 +62,39 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user: Any = self.scope.get("user")
-        self.by_ticket = False
-        if user is None or not user.is_authenticated:
-            user = await database_sync_to_async(self.ticket_user)()
-            self.by_ticket = user is not None
-        if user is None or not user.is_authenticated:
-            # Accepted, then closed: a handshake refused outright reaches the browser as an
-            # HTTP 403 it cannot tell from a network failure (close code 1006), and the page
-            # would reconnect for ever; close code 4401 tells it to stop.
-            await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        self.user_id: int = user.pk
-        self.session_key: str | None = self.scope["session"].session_key
-        self.group_name = task_updates_group(user.pk)
+        self.ticket: TicketGrant | None = None
+        if user is not None and user.is_authenticated:
+            self.user_id: int = user.pk
+            self.session_key: str | None = self.scope["session"].session_key
+        else:
+            self.ticket = await database_sync_to_async(self.redeem_ticket)()
+            if self.ticket is None:
+                # Accepted, then closed: a handshake refused outright reaches the browser as
+                # an HTTP 403 it cannot tell from a network failure (close code 1006), and the
+                # page would reconnect for ever; close code 4401 tells it to stop.
+                await self.accept()
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            # A ticket a session asked for makes a socket of that session.
+            self.user_id, self.session_key = self.ticket.user_id, self.ticket.session_key
+        self.group_name = task_updates_group(self.user_id)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         # Counted before the client learns it is open, so a scrape after that counts it.
         await sync_to_async(OPEN_SOCKETS.seen, thread_sensitive=False)(self.channel_name)
         await self.accept()
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
-    def ticket_user(self) -> CustomUser | None:
-        """The active user named by the `ticket` query parameter (an API client's
-        single-use ticket, users.services.websocket_tickets), or None."""
+    def redeem_ticket(self) -> TicketGrant | None:
+        """What the `ticket` query parameter grants (an API client's single-use ticket),
+        or None."""
         tickets = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("ticket")
-        user_id = redeem_websocket_ticket(tickets[0]) if tickets else None
-        return active_account(user_id) if user_id is not None else None
+        return redeem_websocket_ticket(tickets[0]) if tickets else None
 
     def still_allowed(self) -> bool:
-        """A session socket lives as long as its session; a ticket socket has none and
-        lives as long as its account is active."""
-        if self.by_ticket:
-            return active_account(self.user_id) is not None
+        """A session socket lives as long as its session; a socket of an API token or key
+        as long as that credential holds."""
+        if self.ticket is not None and self.session_key is None:
+            return grant_still_holds(self.ticket)
         return session_is_current(self.session_key, self.user_id)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

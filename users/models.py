@@ -60,6 +60,16 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
         for fallback_secret in settings.SECRET_KEY_FALLBACKS:
             yield self._epoch_session_auth_hash(secret=fallback_secret)
 
+    def credentials_fingerprint(self) -> str:
+        """Changes when the sessions' hash does (a new password, a "log out everywhere"):
+        credentials that outlive a session (API tokens, websocket tickets) carry it and end
+        when it no longer matches. Derived from the session hash, never equal to it."""
+        return salted_hmac(
+            "users.CustomUser.credentials_fingerprint",
+            self.get_session_auth_hash(),
+            algorithm="sha256",
+        ).hexdigest()[:32]
+
     def _epoch_session_auth_hash(self, *, secret: str | bytes | None) -> str:
         return salted_hmac(
             "users.CustomUser.session_auth_hash",

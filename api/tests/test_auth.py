@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from api.models import UserAPIKey
 from api.tests.conftest import client_with_key, tokens_for
+from api.tokens import ENDED
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +102,48 @@ def test_an_expired_access_token_is_a_401_with_a_challenge(user):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json() == {"error": "Given token not valid for any token type"}
+
+
+def refreshed(refresh):
+    return APIClient().post("/api/v1/auth/token/refresh/", {"refresh": str(refresh)})
+
+
+def bearer(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def test_a_password_change_ends_every_token(user, password):
+    tokens = tokens_for(user.email, password)
+    rotated = refreshed(tokens["refresh"])
+    assert bearer(rotated.json()["access"]).get("/api/v1/me/").status_code == 200
+    user.set_password("another-Long-passphrase-43")
+    user.save()
+    for access in (tokens["access"], rotated.json()["access"]):
+        refused = bearer(access).get("/api/v1/me/")
+        assert refused.status_code == 401
+        assert refused.json() == {"error": ENDED}
+    refresh = refreshed(rotated.json()["refresh"])
+    assert refresh.status_code == 401 and refresh.json() == {"error": ENDED}
+    fresh = tokens_for(user.email, "another-Long-passphrase-43")
+    assert bearer(fresh["access"]).get("/api/v1/me/").status_code == 200
+
+
+def test_logging_out_everywhere_ends_every_token_but_not_the_api_keys(user, password):
+    tokens = tokens_for(user.email, password)
+    keyed = client_with_key(user)
+    page = Client()
+    page.force_login(user)
+    assert page.post(reverse("logout_everywhere")).status_code == 302
+    assert bearer(tokens["access"]).get("/api/v1/me/").status_code == 401
+    assert refreshed(tokens["refresh"]).status_code == 401
+    assert keyed.get("/api/v1/me/").status_code == 200  # revoked one by one, on their page
+
+
+def test_a_token_without_the_credentials_claim_is_refused(user):
+    assert bearer(AccessToken.for_user(user)).get("/api/v1/me/").status_code == 401
+    assert refreshed(RefreshToken.for_user(user)).status_code == 401
 
 
 def test_no_credentials_is_a_401(db):

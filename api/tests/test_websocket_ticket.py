@@ -2,13 +2,18 @@
 session cookie."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import override_settings
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
 
-from api.tests.conftest import client_with_jwt
+from api.models import UserAPIKey
+from api.services import revoke_api_key
+from api.tests.conftest import client_with_jwt, client_with_key
+from api.tokens import tokens_for
 from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.tests.test_consumers import (
     ORIGIN,
@@ -24,9 +29,10 @@ from users.services import publish_task_update
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-def new_ticket(user, password):
-    response = client_with_jwt(user, password).post("/api/v1/ws-ticket/")
-    assert response.status_code == 201
+def new_ticket(user, password, client=None):
+    client = client or client_with_jwt(user, password)
+    response = client.post("/api/v1/ws-ticket/")
+    assert response.status_code == 201, response.content
     body = response.json()
     assert body["url"] == f"ws://testserver/ws/task/?ticket={body['ticket']}"
     return {**body, "url": body["url"].removeprefix("ws://testserver")}
@@ -81,3 +87,64 @@ async def test_the_session_socket_still_works_beside_tickets(user):
     socket, connected, _ = await connect(cookie, ORIGIN)
     assert connected
     await socket.disconnect()
+
+
+# The socket lives as long as the credential that asked for the ticket.
+
+CHECKS = override_settings(WEBSOCKET_SESSION_CHECK_SECONDS=0.3)
+
+
+def client_with_short_token(user, seconds):
+    access = tokens_for(user).access_token
+    access.set_exp(lifetime=timedelta(seconds=seconds))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+@CHECKS
+async def test_a_jwt_socket_closes_when_its_access_token_expires(user, password):
+    client = await database_sync_to_async(client_with_short_token)(user, 2)
+    ticket = await database_sync_to_async(new_ticket)(user, password, client)
+    socket = await open_with(ticket["url"])
+    assert await socket.receive_nothing(timeout=1)  # open while the token is
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+@CHECKS
+async def test_a_jwt_socket_closes_when_the_password_changes(user, password):
+    ticket = await database_sync_to_async(new_ticket)(user, password)
+    socket = await open_with(ticket["url"])
+    user.set_password("another-Long-passphrase-43")
+    await database_sync_to_async(user.save)()
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+@CHECKS
+async def test_an_api_key_socket_closes_when_the_key_is_revoked(user, password):
+    client = await database_sync_to_async(client_with_key)(user)
+    ticket = await database_sync_to_async(new_ticket)(user, password, client)
+    socket = await open_with(ticket["url"])
+    assert await socket.receive_nothing(timeout=1)  # the key's socket survives its checks
+    api_key = await UserAPIKey.objects.aget(user=user)
+    await database_sync_to_async(revoke_api_key)(api_key=api_key)
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_session_ticket_socket_closes_when_that_session_logs_out(user, password):
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    api = APIClient()
+    api.cookies = browser.cookies
+    ticket = await database_sync_to_async(new_ticket)(user, password, api)
+    socket = await open_with(ticket["url"])
+    await database_sync_to_async(browser.post)("/accounts/logout/")
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_ticket_whose_credential_ended_before_it_was_used_opens_nothing(user, password):
+    ticket = await database_sync_to_async(new_ticket)(user, password)
+    user.set_password("another-Long-passphrase-43")
+    await database_sync_to_async(user.save)()
+    socket = await open_with(ticket["url"])
+    assert await closed_with(socket) == CLOSE_UNAUTHENTICATED

@@ -28,6 +28,8 @@ from api.serializers import (
     WebsocketTicketSerializer,
 )
 from api.services import create_api_key, revoke_api_key
+from api.tickets import ticket_credential
+from api.tokens import CurrentCredentialsRefreshSerializer, tokens_for
 from core.websocket_url import websocket_url_for
 from users.services.websocket_tickets import issue_websocket_ticket
 
@@ -115,7 +117,7 @@ class TokenObtainView(BearerChallengeMixin, APIView):
         )
         if user is None or not user.is_active:
             raise AuthenticationFailed("No active account has this email and password.")
-        refresh = RefreshToken.for_user(user)
+        refresh = tokens_for(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
@@ -132,7 +134,10 @@ class TokenObtainView(BearerChallengeMixin, APIView):
     )
 )
 class TokenRotateView(BearerChallengeMixin, TokenRefreshView):
-    """simplejwt's refresh view (no credentials needed), with our challenge."""
+    """simplejwt's refresh view (no credentials needed), with our challenge, for refresh
+    tokens of the account's current credentials."""
+
+    serializer_class = CurrentCredentialsRefreshSerializer
 
 
 class LogoutView(BearerChallengeMixin, APIView):
@@ -221,7 +226,10 @@ class WebsocketTicketView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        ticket = issue_websocket_ticket(user_id=request.user.pk)
+        credential, detail = ticket_credential(request)
+        ticket = issue_websocket_ticket(
+            user_id=request.user.pk, credential=credential, detail=detail
+        )
         url = websocket_url_for(request._request)
         if not url.startswith(("ws://", "wss://")):
             scheme = "wss" if request.is_secure() else "ws"
