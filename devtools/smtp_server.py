@@ -23,11 +23,22 @@ class Mailbox:
     def __init__(self) -> None:
         self._messages: list[EmailMessage] = []
         self._arrived = threading.Condition()
+        self._refusals: list[str] = []
+        self.attempts = 0
+
+    def refuse_next(self, *replies: str) -> None:
+        """Answer the next messages with these SMTP replies (e.g. "451 4.3.0 Try again
+        later", "550 5.1.1 No such mailbox") instead of taking them."""
+        with self._arrived:
+            self._refusals.extend(replies)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         message = email.message_from_bytes(content, policy=default_policy)
         with self._arrived:
+            self.attempts += 1
+            if self._refusals:
+                return self._refusals.pop(0)
             self._messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
@@ -40,6 +51,8 @@ class Mailbox:
     def clear(self) -> None:
         with self._arrived:
             self._messages.clear()
+            self._refusals.clear()
+            self.attempts = 0
 
     def wait_for(self, to: str, *, timeout: float = 10.0) -> EmailMessage:
         """The first message to `to` (waiting up to `timeout` seconds), taken out of the box."""

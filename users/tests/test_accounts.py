@@ -3,6 +3,7 @@ aiosmtpd server (devtools.smtp_server): tests follow the links in the mail they 
 
 import re
 import socket
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +18,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.models import Document
 from core.services import store_uploads
-from devtools.smtp_server import body, link_in
+from devtools.smtp_server import SMTPServer, body, link_in
+from users import mail
 from users.models import CustomUser, Task
 from users.services import create_task
 
@@ -224,6 +226,45 @@ def test_password_reset_by_mail_works_once(client, user, password, mailbox):
     reused = Client().get(path_of(link), follow=True)
     assert "expired or was already used" in reused.text
     assert 'name="new_password1"' not in reused.text
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    monkeypatch.setattr(mail, "RETRY_DELAYS_SECONDS", (0.2, 0.2, 0.2))
+
+
+def test_a_reset_mail_the_server_puts_off_is_sent_again(client, user, mailbox, quick_retries):
+    mailbox.refuse_next("451 4.3.0 Try again later", "421 4.3.2 Shutting down")
+    assert request_reset(client, user.email).status_code == 302
+    assert "/reset/" in link_in(mailbox.wait_for(user.email))
+    assert mailbox.attempts == 3
+
+
+def test_a_reset_mail_the_server_refuses_for_good_is_not_sent_again(
+    client, user, mailbox, quick_retries, caplog
+):
+    mailbox.refuse_next("550 5.1.1 No such mailbox")
+    assert request_reset(client, user.email).status_code == 302
+    deadline = time.monotonic() + 5
+    while "could not send the password_reset mail" not in caplog.text:
+        assert time.monotonic() < deadline, "the refusal was not logged"
+        time.sleep(0.05)
+    time.sleep(0.5)  # more than a retry's delay: nothing else comes
+    assert mailbox.attempts == 1 and mailbox.messages == []
+
+
+def test_a_reset_mail_waits_for_a_mail_server_that_is_down(client, user, settings, monkeypatch):
+    monkeypatch.setattr(mail, "RETRY_DELAYS_SECONDS", (1.0, 1.0, 1.0))
+    later = SMTPServer()  # its port chosen, nothing listening yet
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", later.port
+    assert request_reset(client, user.email).status_code == 302
+    time.sleep(0.3)
+    later.start()
+    try:
+        assert "/reset/" in link_in(later.mailbox.wait_for(user.email))
+    finally:
+        later.stop()
 
 
 def test_password_reset_answers_the_same_for_an_unknown_address(client, user, mailbox):
