@@ -5,9 +5,8 @@ host and scheme as the proxy passes them on, see README "Mail")."""
 
 import logging
 import smtplib
-import time
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -21,22 +20,26 @@ logger = logging.getLogger(__name__)
 _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="account-mail")
 # Background mail that meets a temporary failure (a mail server that is down, restarting or
 # answering 4xx) is tried again after each of these delays; a permanent refusal (5xx) is not.
+# The wait is a timer, not a pool thread: other mail goes on meanwhile.
 RETRY_DELAYS_SECONDS: tuple[float, ...] = (2.0, 10.0, 30.0)
 
 
 def send_account_mail(*, to: str, name: str, context: dict[str, Any]) -> bool:
     """Send the `name` message to one address now. Returns False when the mail server did
     not take it (logged): no page fails because mail is down."""
-    return _deliver(_compose(to=to, name=name, context=context), name)
+    failure = _send(_compose(to=to, name=name, context=context))
+    if failure is not None:
+        logger.error("could not send the %s mail: %r", name, failure, exc_info=failure)
+    return failure is None
 
 
-def send_account_mail_later(*, to: str, name: str, context: dict[str, Any]) -> Future[bool]:
+def send_account_mail_later(*, to: str, name: str, context: dict[str, Any]) -> None:
     """Send the `name` message from a background thread, so the answer takes the same time
     whether or not a mail goes out: for the pages that must not tell which addresses have
     accounts (password reset, resending a verification link). The message is complete
     before it is handed over (its link reads nothing that the request writes)."""
     message = _compose(to=to, name=name, context=context)
-    return _background.submit(_deliver, message, name, retry_delays=RETRY_DELAYS_SECONDS)
+    _background.submit(_send_in_background, message, name, RETRY_DELAYS_SECONDS)
 
 
 def _compose(*, to: str, name: str, context: dict[str, Any]) -> EmailMultiAlternatives:
@@ -54,27 +57,38 @@ def _compose(*, to: str, name: str, context: dict[str, Any]) -> EmailMultiAltern
     return message
 
 
-def _deliver(
-    message: EmailMultiAlternatives, name: str, *, retry_delays: Sequence[float] = ()
-) -> bool:
-    for attempt, delay in enumerate((*retry_delays, None), start=1):
-        try:
-            message.send()
-        except Exception as exc:  # smtplib's errors, refused connections, timeouts: all
-            if delay is None or not is_temporary_mail_failure(exc):
-                logger.exception("could not send the %s mail (attempt %d)", name, attempt)
-                return False
-            logger.warning(
-                "could not send the %s mail (attempt %d), trying again in %g s: %r",
-                name,
-                attempt,
-                delay,
-                exc,
-            )
-            time.sleep(delay)
-        else:
-            return True
-    return False
+def _send(message: EmailMultiAlternatives) -> Exception | None:
+    """None when the mail server took the message, else what went wrong."""
+    try:
+        message.send()
+    except Exception as exc:  # smtplib's errors, refused connections, timeouts: all of them
+        return exc
+    return None
+
+
+def _send_in_background(
+    message: EmailMultiAlternatives, name: str, retry_delays: tuple[float, ...]
+) -> None:
+    """One attempt; after a temporary failure, the next one once the first of
+    `retry_delays` has passed (with the rest of them)."""
+    failure = _send(message)
+    if failure is None:
+        return
+    if not retry_delays or not is_temporary_mail_failure(failure):
+        logger.error("could not send the %s mail: %r", name, failure, exc_info=failure)
+        return
+    delay, later = retry_delays[0], retry_delays[1:]
+    logger.warning("could not send the %s mail, trying again in %g s: %r", name, delay, failure)
+    timer = threading.Timer(delay, _try_again, args=(message, name, later))
+    timer.daemon = True
+    timer.start()
+
+
+def _try_again(message: EmailMultiAlternatives, name: str, retry_delays: tuple[float, ...]) -> None:
+    try:
+        _background.submit(_send_in_background, message, name, retry_delays)
+    except RuntimeError:  # the process is exiting: the pool takes no more work
+        logger.error("could not send the %s mail: the process exited before its retry", name)
 
 
 def is_temporary_mail_failure(exc: BaseException) -> bool:
