@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import Token
 
 from api.models import UserAPIKey
 from api.tokens import CREDENTIALS_CLAIM
-from users.selectors import active_account
+from users.models import CustomUser
 from users.services.websocket_tickets import SESSION
 
 JWT = "jwt"
@@ -32,15 +32,12 @@ def ticket_credential(request: Request) -> tuple[str, dict[str, Any]]:
     return SESSION, {"session": request._request.session.session_key}
 
 
-def jwt_still_holds(user_id: int, detail: dict[str, Any]) -> bool:
-    user = active_account(user_id)
-    return (
-        user is not None
-        and time.time() < float(detail["until"])
-        and constant_time_compare(str(detail["credentials"]), user.credentials_fingerprint())
+def jwt_still_holds(user: CustomUser, detail: dict[str, Any]) -> bool:
+    return time.time() < float(detail["until"]) and constant_time_compare(
+        str(detail["credentials"]), user.credentials_fingerprint()
     )
 
 
-def api_key_still_holds(user_id: int, detail: dict[str, Any]) -> bool:
-    api_key = UserAPIKey.objects.filter(pk=detail["key"], user_id=user_id, revoked=False).first()
+def api_key_still_holds(user: CustomUser, detail: dict[str, Any]) -> bool:
+    api_key = UserAPIKey.objects.filter(pk=detail["key"], user=user, revoked=False).first()
     return api_key is not None and not api_key.has_expired

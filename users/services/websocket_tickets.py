@@ -21,6 +21,7 @@ from typing import Any, cast
 import redis
 from django.conf import settings
 
+from users.models import CustomUser
 from users.selectors import active_account, session_is_current
 from users.services.watchdog import queue_connection
 
@@ -44,10 +45,10 @@ class TicketGrant:
         return str(self.detail.get("session") or "") or None
 
 
-# Whether the credential a ticket recorded still lets its (active) user in.
-CredentialCheck = Callable[[int, dict[str, Any]], bool]
+# Whether the credential a ticket recorded still lets its user (an active account) in.
+CredentialCheck = Callable[[CustomUser, dict[str, Any]], bool]
 _credential_checks: dict[str, CredentialCheck] = {
-    SESSION: lambda user_id, detail: session_is_current(detail.get("session"), user_id),
+    SESSION: lambda user, detail: session_is_current(detail.get("session"), user.pk),
 }
 
 
@@ -90,6 +91,5 @@ def redeem_websocket_ticket(ticket: str) -> TicketGrant | None:
 def grant_still_holds(grant: TicketGrant) -> bool:
     """The account is active and the credential that asked for the ticket still holds."""
     check = _credential_checks.get(grant.credential)
-    if check is None or active_account(grant.user_id) is None:
-        return False
-    return check(grant.user_id, grant.detail)
+    user = active_account(grant.user_id)
+    return check is not None and user is not None and check(user, grant.detail)
