@@ -156,3 +156,33 @@ def check_production_mail(
             id="core.W001",
         )
     ]
+
+
+# Hashers that make a stolen password table cheap to crack: fine for a test run, never for
+# accounts people hold.
+WEAK_PASSWORD_HASHERS = frozenset(
+    {
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.UnsaltedMD5PasswordHasher",
+        "django.contrib.auth.hashers.UnsaltedSHA1PasswordHasher",
+        "django.contrib.auth.hashers.SHA1PasswordHasher",
+    }
+)
+
+
+@register(Tags.security)
+def check_password_hasher(
+    app_configs: Iterable[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """New passwords are hashed with the first hasher: in production, a strong one."""
+    if settings.DEBUG or settings.PASSWORD_HASHERS[0] not in WEAK_PASSWORD_HASHERS:
+        return []
+    return [
+        Error(
+            f"DJANGO_PASSWORD_HASHERS puts {settings.PASSWORD_HASHERS[0]} first: passwords "
+            "would be stored with a hash that is cheap to crack.",
+            hint="Unset DJANGO_PASSWORD_HASHERS (Django's PBKDF2 is first) or name a strong "
+            "hasher first (Argon2, scrypt, PBKDF2).",
+            id="core.E009",
+        )
+    ]

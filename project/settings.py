@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from project.settings_helpers import (
@@ -187,6 +188,11 @@ EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 if "EMAIL_URL" in env:
     # django-environ's documented way: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, credentials, TLS.
     vars().update(smtp_settings(env.email_url("EMAIL_URL")))
+
+# Django's hashers (PBKDF2 first) unless DJANGO_PASSWORD_HASHERS names others: the test suite
+# names a fast one for the accounts it makes by the hundred (devtools/test_environment.py), and
+# a deployment (DEBUG off) refuses a weak one at start (core.checks, core.E009).
+PASSWORD_HASHERS = env.list("DJANGO_PASSWORD_HASHERS", default=global_settings.PASSWORD_HASHERS)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,8 +3,11 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.db import connection
+from django.urls import reverse
+
+from users.models import CustomUser
 
 
 def run_manage(*args, **env):
@@ -43,6 +46,7 @@ def test_deploy_check_passes_with_production_values():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.engine
 @pytest.mark.django_db
 def test_the_database_runs_with_its_own_settings():
     """SQLite (the first run of the suite) in WAL mode; PostgreSQL (the second) in UTF-8
@@ -76,7 +80,6 @@ EMAIL_SETTINGS = (
 )
 
 
-@pytest.mark.database("sqlite")  # a settings module's reading; one pass is enough
 @pytest.mark.parametrize(
     ("email_url", "expected"),
     [
@@ -97,8 +100,29 @@ def test_mail_goes_where_email_url_says(email_url, expected):
     assert printed.removeprefix("django.core.mail.backends.") == expected
 
 
-@pytest.mark.database("sqlite")
 def test_refuses_an_unknown_email_verification_mode():
     result = run_manage("check", ACCOUNT_EMAIL_VERIFICATION="sometimes")
     assert result.returncode != 0
     assert "ACCOUNT_EMAIL_VERIFICATION must be one of" in result.stderr
+
+
+def test_production_settings_hash_passwords_with_pbkdf2():
+    """The suite's fast hasher (devtools.test_environment) stays out of a deployment's
+    settings: without DJANGO_PASSWORD_HASHERS, Django's PBKDF2 hashes new passwords."""
+    result = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+
+
+@pytest.mark.django_db
+def test_a_password_hashed_by_the_production_hasher_logs_in(client, settings, password):
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    user = CustomUser.objects.create_user("strong@example.com", password)
+    algorithm, iterations, _salt, _hash = user.password.split("$")
+    assert algorithm == "pbkdf2_sha256"
+    assert int(iterations) >= 1_000_000
+    answer = client.post(reverse("login"), {"username": user.email, "password": password})
+    assert answer.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.checks import run_checks
 
 from project.settings_helpers import s3_storage
@@ -17,6 +17,7 @@ GOOD_KEY = secrets.token_urlsafe(50)
 def errors_with(django_settings, **values) -> set[str]:
     django_settings.DEBUG = False
     django_settings.SECRET_KEY = GOOD_KEY
+    django_settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     for name, value in values.items():
         setattr(django_settings, name, value)
     return {message.id for message in run_checks() if message.id.startswith("core.")}
@@ -40,6 +41,7 @@ def errors_with(django_settings, **values) -> set[str]:
             "core.E003",
         ),
         ({"METRICS_TOKEN": "short"}, "core.E005"),
+        ({"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}, "core.E009"),
         ({"RATE_LIMITS": {**settings.RATE_LIMITS, "search": "lots"}}, "core.E006"),
         ({"CONCURRENCY_LIMITS": {"zip_downloads": 0}}, "core.E007"),
         ({"EMAIL_HOST_PASSWORD": "change-me"}, "core.E003"),
@@ -88,7 +90,6 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.database("sqlite")  # subprocesses on their own settings: one pass proves it
 def test_the_placeholder_stops_the_commands_that_start_a_deployment():
     for command in (("migrate", "--plan"), ("check", "--deploy")):
         result = manage(*command, DJANGO_SECRET_KEY="change-me-to-a-long-random-string")
