@@ -3,6 +3,7 @@
 import contextlib
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -10,7 +11,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -18,24 +19,58 @@ from typing import Any
 User = tuple[int, int] | None
 
 
+# The ports our servers listen on are drawn from below the kernel's ephemeral range
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768 and up by default), so no outgoing connection
+# can take one between the check and the server's bind; each pytest-xdist worker draws from a
+# slice of its own, and a process never hands out a port twice (a server restarted on its port
+# finds it still free).
+LOCAL_PORT_RANGE = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
 def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port that nothing listens on and that no other caller will be given."""
+    return _draw(_bindable)
 
 
 def free_loopback_port_pair() -> int:
     """A free loopback port whose next port is free too (`make run` serves HTTP on the
-    first and websockets on the second)."""
-    while True:
-        port = free_loopback_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
+    first and websockets on the second); both are handed out."""
+    port = _draw(
+        lambda port: _bindable(port) and _bindable(port + 1) and port + 1 not in _handed_out
+    )
+    _handed_out.add(port + 1)
+    return port
+
+
+def _draw(usable: Callable[[int], bool]) -> int:
+    ports = _this_process_ports()
+    for port in random.sample(ports, k=len(ports)):
+        if port not in _handed_out and usable(port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError(f"no free loopback port left in {ports}")
+
+
+def _this_process_ports() -> range:
+    """This process's slice of LOCAL_PORT_RANGE: the whole range, or under pytest-xdist the
+    worker's share (PYTEST_XDIST_WORKER is gw0, gw1, ...)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw"):
+        return LOCAL_PORT_RANGE
+    size = len(LOCAL_PORT_RANGE) // workers
+    start = LOCAL_PORT_RANGE.start + int(worker[2:]) * size
+    return range(start, start + size - 1)  # the pair's second port stays in the slice
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for_http(url: str, process: subprocess.Popen[Any], timeout: float = 30.0) -> None:

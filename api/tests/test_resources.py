@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from cookbook.models import Food, Recipe
 from cookbook.services import create_recipe
 from core.models import Document
+from devtools.processes import free_loopback_port
 from students.models import Student
 from students.tests.factories import make_students
 from users.models import Task
@@ -122,6 +123,7 @@ def test_foods_crud_and_a_rename_shows_in_cached_recipes(staff_client, anonymous
 # Students
 
 
+@pytest.mark.engine
 def test_students_come_in_pages_of_50_with_a_cursor(jwt_client):
     Student.objects.bulk_create(
         Student(first_name=f"F{n:03}", last_name=f"L{n:03}", email=f"s{n}@x.org", age=20)
@@ -135,6 +137,7 @@ def test_students_come_in_pages_of_50_with_a_cursor(jwt_client):
     assert second["next"] is None
 
 
+@pytest.mark.engine
 def test_students_filter_by_name_prefix_and_age_and_order(jwt_client):
     make_students()
     by_name = jwt_client.get("/api/v1/students/", {"name": "smith"}).json()["results"]
@@ -223,7 +226,9 @@ def test_cancel_then_retry_through_the_api(jwt_client, user):
 
 @pytest.mark.django_db(transaction=True)  # the enqueue runs when the start really commits
 def test_a_queue_that_is_down_is_a_503_on_start_and_retry(jwt_client, user, settings):
-    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
+    settings.RQ_QUEUES = {
+        "default": {"URL": f"redis://127.0.0.1:{free_loopback_port()}/0", "DEFAULT_TIMEOUT": 60}
+    }
     started = jwt_client.post("/api/v1/tasks/", {"count": 20}, format="json")
     retried = jwt_client.post(f"/api/v1/tasks/{started.json().get('task_id')}/retry/")
     for response in (started, retried):

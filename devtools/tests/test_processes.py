@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from devtools.processes import stop_process
+from devtools.processes import (
+    LOCAL_PORT_RANGE,
+    free_loopback_port,
+    free_loopback_port_pair,
+    stop_process,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # A parent that runs a long child through run_in_foreground; the child writes its pid first.
@@ -65,3 +70,25 @@ def test_the_childs_exit_code_comes_back(tmp_path):
         check=False,
     )
     assert result.returncode == 7
+
+
+def test_ports_are_handed_out_once_and_below_the_ephemeral_range():
+    ephemeral_start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = [free_loopback_port() for _ in range(50)]
+    pair = free_loopback_port_pair()
+    assert len({*ports, pair, pair + 1}) == 52
+    assert max(*ports, pair + 1) < ephemeral_start
+
+
+@pytest.mark.parametrize("worker", ["gw0", "gw1", "gw2"])
+def test_each_xdist_worker_draws_from_its_own_slice(monkeypatch, worker):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "3")
+    index = int(worker[2:])
+    share = len(LOCAL_PORT_RANGE) // 3
+    port = free_loopback_port()
+    assert (
+        LOCAL_PORT_RANGE.start + index * share
+        <= port
+        < LOCAL_PORT_RANGE.start + (index + 1) * share
+    )

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from devtools.processes import free_loopback_port
 from users.models import Task
 from users.services import create_task
 
@@ -107,7 +108,9 @@ def test_a_post_without_csrf_token_is_refused(user):
 @pytest.mark.django_db(transaction=True)
 def test_a_queue_that_is_down_fails_the_task_and_frees_the_next_start(logged_in):
     # A real commit here: the enqueue runs when the service's transaction commits.
-    unreachable = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
+    unreachable = {
+        "default": {"URL": f"redis://127.0.0.1:{free_loopback_port()}/0", "DEFAULT_TIMEOUT": 60}
+    }
     with override_settings(RQ_QUEUES=unreachable):
         response = logged_in.post(reverse("crud_job"), {"count": 10}, **JSON)
         as_page = logged_in.post(reverse("crud_job"), {"count": 10})

@@ -1,7 +1,6 @@
 """What users do to their tasks: cancel, retry, the waiting line with its positions, the time
 left; and every bad input (another user's task, a forged id, an ended task, no CSRF)."""
 
-import uuid
 from datetime import timedelta
 
 import django_rq
@@ -10,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.processes import free_loopback_port
 from students.fakes import FakeStudents
 from students.generations import begin_generation
 from students.models import Student
@@ -30,7 +30,7 @@ from users.services import (
     start_task,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -200,7 +200,9 @@ def test_another_users_task_is_a_404_and_stays_as_it_is(start, users, action):
     assert Task.objects.get().status == ("failed" if action == "task_retry" else "queued")
 
 
-@pytest.mark.parametrize("forged", ["not-a-uuid", str(uuid.uuid4()), "1", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "forged", ["not-a-uuid", "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", "1", "' OR 1=1 --"]
+)
 def test_a_forged_id_is_a_404(users, forged):
     client = client_of(users[0])
     for action in ("task_cancel", "task_retry"):
@@ -284,7 +286,9 @@ def test_retrying_while_ones_own_task_is_active_is_a_409(start, users):
     assert str(old.public_id) not in response.json()["error"]
 
 
-UNREACHABLE_QUEUE = {"default": {"URL": "redis://127.0.0.1:9/0", "DEFAULT_TIMEOUT": 60}}
+UNREACHABLE_QUEUE = {
+    "default": {"URL": f"redis://127.0.0.1:{free_loopback_port()}/0", "DEFAULT_TIMEOUT": 60}
+}
 
 
 @pytest.mark.django_db(transaction=True)  # the enqueue runs when the retry really commits

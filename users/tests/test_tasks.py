@@ -1,13 +1,12 @@
 """Tasks: forward-only statuses, one active task per user and kind, throttled progress,
 /result/ pages."""
 
-import uuid
-
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.processes import free_loopback_port
 from users.models import Task
 from users.services import (
     TaskAlreadyActive,
@@ -19,7 +18,7 @@ from users.services import (
     start_task,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 CRUD = Task.Kind.STUDENT_CRUD
 
@@ -164,7 +163,9 @@ def test_the_task_json_is_for_its_owner_only(alice_client, user, make_user):
     assert alice_client.get(reverse("task_detail", args=[task.public_id])).status_code == 404
 
 
-@pytest.mark.parametrize("forged", ["not-a-uuid", str(uuid.uuid4()), "1", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "forged", ["not-a-uuid", "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", "1", "' OR 1=1 --"]
+)
 def test_a_forged_task_id_is_a_404(alice_client, forged):
     response = alice_client.get(f"/result/{forged}/")
     assert response.status_code == 404
@@ -192,7 +193,7 @@ def test_a_channel_layer_that_is_down_does_not_stop_the_task(user, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_loopback_port()}/0"]},
         }
     }
     assert start_task(task.public_id, message="go").status == "running"
