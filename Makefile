@@ -5,22 +5,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
+.PHONY: run test bytecode lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
 
-run: install-dev
+run: install-dev bytecode
 	$(BIN)/python -m devtools.run
 
-# The suite runs once per database: SQLite (the embedded set-up), then PostgreSQL on a
-# throwaway cluster that devtools.postgres_server starts. TEST_DATABASES=sqlite (or postgresql)
-# runs only one of them.
+# The suite (devtools/test_suite.py) runs once per database, each pass in lanes: `unit` on
+# every core, then `live`, `faults` and `browser` one test at a time; it prints each step's
+# time. SQLite runs every test; PostgreSQL, on a throwaway cluster, the tests whose outcome
+# depends on the engine. TEST_DATABASES=sqlite (or postgresql) runs one pass, TEST_LANES=unit
+# (or any of live faults browser) some lanes, PYTEST_ARGS is passed on to pytest.
 TEST_DATABASES ?= sqlite postgresql
+TEST_LANES ?= unit live faults browser
 
-test: install-test chromium elasticsearch postgresql deploy-tools
+test: install-test chromium elasticsearch postgresql deploy-tools bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(if $(filter sqlite,$(TEST_DATABASES)),$(BIN)/pytest $(PYTEST_ARGS))
-	$(if $(filter postgresql,$(TEST_DATABASES)),$(BIN)/python -m devtools.postgres_server -- $(BIN)/pytest $(PYTEST_ARGS))
+	$(BIN)/python -m devtools.test_suite --databases $(TEST_DATABASES) --lanes $(TEST_LANES) -- $(PYTEST_ARGS)
 
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -29,16 +31,23 @@ $(BIN)/uv:
 
 # Each lock is installed once and again only when it changes.
 $(VENV)/.installed-base: requirements/base.txt | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/base.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements/base.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/dev.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements/dev.txt
 	touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-test: requirements/test.txt | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements/test.txt
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-base
+
+# Every process imports from bytecode: the installs compile the packages (uv
+# --compile-bytecode), this compiles the project's own modules (only what changed; these
+# machines set PYTHONDONTWRITEBYTECODE, so no process would ever write them).
+SOURCES := api bench chat cookbook core devtools project students tests users conftest.py manage.py
+bytecode: install-dev
+	$(BIN)/python -m compileall -q -j 0 $(SOURCES)
 
 # base: production; dev: base + what `make run` adds; test: dev + the test tools.
 install: $(VENV)/.installed-base

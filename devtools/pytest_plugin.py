@@ -18,6 +18,7 @@ from devtools.elasticsearch_server import (
     RestartableNode,
     start_elasticsearch_server,
 )
+from devtools.lanes import LANES, lane_of, runs_on, uses_the_database
 from devtools.live import start_daphne
 from devtools.moto_server import start_moto_server
 from devtools.processes import free_loopback_port, stop_process
@@ -48,8 +49,12 @@ def _empty_redis(redis_server: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep the SQLite test database in a file so that a live daphne process can share it."""
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep the SQLite test database in a file so that a live daphne process can share it
+    (each pytest-xdist worker's in its own folder); on PostgreSQL each worker's database
+    gets pytest-django's suffix (`_gw0`, ...)."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
@@ -189,23 +194,37 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `database("<vendor>")` run only in that database's pass of the suite
-    (slow fault and load cases that prove as much on one database): the others are
-    deselected, so each pass reports them. Browser tests last: Playwright's sync API keeps an
-    event loop running in the main thread for the rest of the session, which breaks the
-    async tests (pytest-asyncio, channels' communicators) and async_to_sync calls of any
-    test after it."""
+    """Mark each test with its lane (before `-m` selects lanes), keep the tests of this
+    database's pass, and order them by lane, a module's tests together: browser modules
+    last, as Playwright's sync API keeps an event loop running in the main thread for the
+    rest of the session, which breaks async tests (pytest-asyncio, channels' communicators)
+    and async_to_sync calls after it."""
+    engine_without_database = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("engine") and not uses_the_database(item)
+    ]
+    if engine_without_database:
+        raise pytest.UsageError(
+            "marked `engine` but touching no database (they would run on PostgreSQL for "
+            "nothing): " + ", ".join(engine_without_database)
+        )
     vendor = _database_vendor()
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
-        marker = item.get_closest_marker("database")
-        (kept if marker is None or vendor in marker.args else deselected).append(item)
+        item.add_marker(lane_of(item))
+        (kept if runs_on(item, vendor) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        module_rank[module] = max(LANES.index(lane_of(item)), module_rank.get(module, 0))
+    items.sort(key=lambda item: module_rank[item.nodeid.split("::")[0]])
 
 
 def _database_vendor() -> str:

@@ -21,8 +21,7 @@ from devtools.multipart import multipart_body
 from devtools.processes import stop_process
 from students.tests.factories import make_students
 
-# What the HTTP tier does with the API, not the database: one pass proves it.
-pytestmark = [pytest.mark.database("sqlite"), pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 JOB_SECONDS = 60
 
 

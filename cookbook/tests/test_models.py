@@ -35,6 +35,7 @@ def test_an_ingredient_reads_as_amount_unit_food():
     assert str(Ingredient.objects.create(recipe=recipe, food=salt)) == "salt"
 
 
+@pytest.mark.engine
 @pytest.mark.django_db
 def test_food_names_are_unique():
     Food.objects.create(name="salt")
@@ -42,6 +43,7 @@ def test_food_names_are_unique():
         Food.objects.create(name="salt")
 
 
+@pytest.mark.engine
 @pytest.mark.django_db
 @pytest.mark.parametrize("amount", ["0", "-1", "1234.5678"])
 def test_an_amount_must_be_positive_and_fit_six_digits(amount):
@@ -52,6 +54,7 @@ def test_an_amount_must_be_positive_and_fit_six_digits(amount):
     assert "amount" in error.value.message_dict
 
 
+@pytest.mark.engine
 @pytest.mark.django_db
 def test_the_database_refuses_a_zero_amount():
     recipe = Recipe.objects.create(name="Soup")

@@ -52,6 +52,7 @@ def samples(family, name=None, **labels):
     ]
 
 
+@pytest.mark.engine
 def test_the_token_scrapes_every_family(
     client, token, user, make_user, django_capture_on_commit_callbacks
 ):

@@ -25,7 +25,7 @@ from students.selectors import student_page
 from users.models import Task
 from users.services import create_task, fail_task, start_task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 migration = importlib.import_module("students.migrations.0005_live_generation_search_outbox")
 

@@ -8,7 +8,7 @@ from students.models import Student
 from students.tests.live import post_json, receive_until, session_for, task_socket
 from users.models import Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
 # Generous: the machine is shared and slow at times; waits end on events, not on time.
 UPDATE_TIMEOUT = 90

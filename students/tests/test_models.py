@@ -8,7 +8,7 @@ from django.db.models.functions import Concat
 from students.models import Student
 from students.search import search_students
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def found(query):

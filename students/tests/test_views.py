@@ -78,6 +78,7 @@ def test_student_page_needs_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.engine
 def test_student_page_lists_fifty_a_page_sorted_by_name(logged_in):
     Student.objects.bulk_create(
         Student(first_name=f"F{i:03d}", last_name=f"L{i:03d}", email=f"s{i}@x.org", age=20)

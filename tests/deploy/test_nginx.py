@@ -48,7 +48,6 @@ RECEIVE_TIMEOUT = 10
 # nginx's routing and headers, not the database: one pass proves it.
 pytestmark = [
     pytest.mark.skipif(NGINX is None, reason="no nginx: make deploy-tools"),
-    pytest.mark.database("sqlite"),
 ]
 
 

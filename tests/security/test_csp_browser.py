@@ -11,7 +11,6 @@ from users.models import Task
 # Headers and pages, not the database: one pass proves it.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.database("sqlite"),
     pytest.mark.django_db(transaction=True),
 ]
 

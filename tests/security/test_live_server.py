@@ -11,8 +11,7 @@ from django.test import Client
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-# The server's handling of hostile requests, not the database: one pass proves it.
-pytestmark = [pytest.mark.database("sqlite"), pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def raw_request(base_url: str, request: bytes) -> bytes:

@@ -21,8 +21,7 @@ from devtools.multipart import multipart_body
 from devtools.processes import stop_process
 from tests.security.counting_wsgi import BYTES_READ_HEADER
 
-# What gunicorn reads before the 413, not the database: one pass proves it.
-pytestmark = [pytest.mark.database("sqlite"), pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MIB = 1024 * 1024
 FILE_LIMIT = 1 * MIB

@@ -20,7 +20,6 @@ from users.models import CustomUser
 # Slow and independent of the database vendor: the SQLite pass only.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.database("sqlite"),
     pytest.mark.django_db(transaction=True),
 ]
 

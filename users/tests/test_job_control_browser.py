@@ -15,7 +15,6 @@ from users.tests.test_browser import logged_in_page
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.database("sqlite"),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError
 
 from users.models import CustomUser
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def test_create_user_uses_email_as_login_name(password):

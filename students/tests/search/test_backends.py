@@ -6,7 +6,7 @@ from students.search import get_search_backend, search_backend
 from students.search.backends.database import DatabaseBackend
 from students.search.backends.elasticsearch import ElasticsearchBackend
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def test_the_backend_is_chosen_once(settings):

@@ -18,6 +18,7 @@ from students.tests.search.contract import (
 )
 
 
+@pytest.mark.engine
 class TestDatabaseBackend(SearchBackendContract):
     backend = "database"
 
