@@ -17,7 +17,10 @@ logger = logging.getLogger(__name__)
 
 # Mail that must leave after the answer: a small pool per process, so a slow mail server
 # holds no request thread. Its threads finish their mail before the process exits.
-_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="account-mail")
+BACKGROUND_MAIL_THREADS = 2
+_background = ThreadPoolExecutor(
+    max_workers=BACKGROUND_MAIL_THREADS, thread_name_prefix="account-mail"
+)
 # Background mail that meets a temporary failure (a mail server that is down, restarting or
 # answering 4xx) is tried again after each of these delays; a permanent refusal (5xx) is not.
 # The wait is a timer, not a pool thread: other mail goes on meanwhile.

@@ -217,7 +217,7 @@ async def test_a_socket_open_past_the_group_expiry_keeps_receiving_by_joining_ag
     that would not (a check interval longer than the expiry) loses them."""
     layers = redis_channel_layers(redis_server, group_expiry=2)
     with override_settings(
-        CHANNEL_LAYERS=layers, WEBSOCKET_SESSION_CHECK_SECONDS=0.5 if rejoins else 60
+        CHANNEL_LAYERS=layers, WEBSOCKET_SESSION_CHECK_SECONDS=0.25 if rejoins else 60
     ):
         cookie = await database_sync_to_async(session_cookie)(user)
         communicator, connected, _ = await connect(cookie, ORIGIN)

@@ -9,6 +9,7 @@ from django.test import override_settings
 from rq import Callback, SimpleWorker
 from rq.timeouts import JobTimeoutException
 
+from devtools.processes import free_loopback_port
 from students import crud_cycle, jobs
 from students.crud_cycle import run_crud_cycle
 from students.fakes import FakeStudents
@@ -20,7 +21,7 @@ from users.models import Task
 from users.selectors import task_update_message
 from users.services import cancel_task, create_task, start_task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def make_generation(size, generation=0):
@@ -147,7 +148,9 @@ def test_an_exception_in_the_job_fails_the_task_with_a_readable_message(user, ca
     old = make_generation(10)
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
     # An index that Elasticsearch cannot reach: the real client fails to connect.
-    with override_settings(ELASTICSEARCH_URL="http://127.0.0.1:9", ELASTICSEARCH_DSL={}):
+    with override_settings(
+        ELASTICSEARCH_URL=f"http://127.0.0.1:{free_loopback_port()}", ELASTICSEARCH_DSL={}
+    ):
         enqueue(task, 30)
         run_queued_jobs()
     task.refresh_from_db()
@@ -230,12 +233,22 @@ def test_a_cancel_just_before_the_switch_keeps_the_previous_students(
 
 
 def test_a_generation_taken_from_a_running_job_still_fails_it(user, monkeypatch):
-    make_generation(10)
+    old = make_generation(10)
     task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
 
     def abandoned(generation):
         raise GenerationAbandoned(f"generation {generation} is not being written any more")
 
     monkeypatch.setattr(crud_cycle, "switch_to", abandoned)
-    with pytest.raises(GenerationAbandoned):
-        run_crud_job(str(task.public_id), 30)
+    enqueue(task, 30)
+    run_queued_jobs()  # the exception reaches RQ, whose failure callback ends the task
+    task.refresh_from_db()
+    assert task.status == "failed"
+    assert re.fullmatch(
+        r"The job failed because of an internal error\. The previous students are still in "
+        r"place \(generation 0, 10 students\); none of the new ones were kept\. "
+        r"Error id [0-9a-f]{12}\.",
+        task.message,
+    ), task.message
+    assert "GenerationAbandoned" in task.error
+    assert sorted(Student.every_generation.values_list("id", flat=True)) == [s.id for s in old]

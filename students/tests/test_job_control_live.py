@@ -4,11 +4,11 @@ and searchable; three users' starts wait in line and run one after another, each
 position move live."""
 
 import itertools
-import time
 
 import pytest
 
 from devtools.live import rq_worker
+from devtools.waiting import wait_until
 from students.crud_cycle import run_crud_cycle
 from students.models import LiveGeneration, Student
 from students.search import search_students
@@ -22,20 +22,13 @@ from students.tests.live import (
 )
 from users.models import Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
 UPDATE_TIMEOUT = 90
 
 
 def is_terminal(update):
     return update["status"] in ("finished", "failed", "cancelled")
-
-
-def wait_for(condition, timeout=UPDATE_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -71,7 +64,7 @@ def test_cancelling_a_running_job_keeps_the_previous_students_and_tells_every_ta
                 f"{previous}, 40 students); none of the new ones were kept."
             )
         # The job stops at its next batch boundary and removes what it wrote.
-        wait_for(
+        wait_until(
             lambda: (
                 LiveGeneration.objects.get().filling is None
                 and Student.every_generation.count() == 40

@@ -1,12 +1,10 @@
 """Helpers of the fault tests: the directory before a fault, what may be visible during it,
-processes of a worker, and waiting for a condition with a clock."""
+processes of a worker."""
 
 import json
 import os
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +70,6 @@ def is_alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state not in {"Z", "X"}
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 90, interval: float = 0.2) -> Any:
-    """Poll until `condition()` is truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout} s: {condition}")
-        time.sleep(interval)
 
 
 def get(base_url: str, path: str, session_key: str | None = None) -> tuple[int, str]:

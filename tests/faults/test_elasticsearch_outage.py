@@ -9,6 +9,7 @@ import time
 import pytest
 
 from devtools.live import rq_worker
+from devtools.waiting import wait_until
 from students.health import search_sync_probe
 from students.models import SearchOutbox, Student
 from students.search import SearchUnavailable, delete_index, ensure_index, search_students
@@ -17,7 +18,6 @@ from tests.faults.live import (
     OLD_GENERATION_SIZE,
     old_generation,
     only_these_are_visible,
-    wait_until,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

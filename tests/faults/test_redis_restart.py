@@ -10,9 +10,10 @@ from websockets.exceptions import ConnectionClosed
 from devtools.live import rq_worker, start_daphne
 from devtools.processes import free_loopback_port, stop_process
 from devtools.redis_server import start_redis_server
+from devtools.waiting import wait_until
 from students.models import Student
 from students.tests.live import post_json, receive_until, session_for, task_socket
-from tests.faults.live import get, old_generation, only_these_are_visible, task_status, wait_until
+from tests.faults.live import get, old_generation, only_these_are_visible, task_status
 from users.models import Task
 
 pytestmark = pytest.mark.django_db(transaction=True)

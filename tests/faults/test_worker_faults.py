@@ -10,6 +10,7 @@ import time
 import pytest
 
 from devtools.live import rq_worker
+from devtools.waiting import wait_until
 from students.models import Student
 from students.tests.live import post_json, receive_until, session_for, task_socket
 from tests.faults.live import (
@@ -18,12 +19,11 @@ from tests.faults.live import (
     is_alive,
     old_generation,
     only_these_are_visible,
-    wait_until,
     work_horse_of,
 )
 from users.models import Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
 UPDATE_TIMEOUT = 90
 IN_PLACE = (

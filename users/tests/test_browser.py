@@ -1,4 +1,5 @@
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -126,7 +127,10 @@ def test_a_late_catch_up_answer_never_moves_a_row_backwards(page, client, user, 
     expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
     row = page.locator(f'#task-table tr[data-task-id="{task.public_id}"]')
     expect(row).to_have_attribute("data-version", "0")
-    page.wait_for_function("() => true")  # let the catch-up request reach the route
+    deadline = time.monotonic() + 10
+    while not held:  # Playwright delivers the route while it waits
+        assert time.monotonic() < deadline, "the page never asked to catch up"
+        page.wait_for_timeout(50)
     assert len(held) == 1
     stale = held[0].fetch()  # answered now: queued, version 0
     assert stale.json()["status"] == "queued"
