@@ -121,6 +121,12 @@ def test_services_start_once_what_they_need_is_healthy(services):
         assert services[name]["restart"] == "no"
 
 
+def test_stopping_a_worker_lets_its_job_end(services):
+    grace = services["worker"]["stop_grace_period"]
+    assert grace.endswith("m")
+    assert int(grace[:-1]) * 60 > settings.CRUD_JOB_TIMEOUT + settings.TASK_TIMEOUT_GRACE_SECONDS
+
+
 def test_every_app_service_runs_the_same_image_with_its_own_command(services):
     app_services = {name: services[name] for name in [*APP_SERVICES, "migrate"]}
     assert {service["image"] for service in app_services.values()} == {"cookbook-students:latest"}
