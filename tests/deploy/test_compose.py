@@ -20,6 +20,8 @@ DOCKER_COMPOSE = shutil.which("docker-compose")
 ONE_SHOT = {"s3-bucket", "migrate"}
 LONG_RUNNING = {"nginx", "web", "websocket", "worker", "redis", "db", "search", "s3"}
 APP_SERVICES = {"web", "websocket", "worker"}
+# The optional `monitoring` profile (tests/monitoring/test_compose_profile.py).
+MONITORING = {"prometheus", "grafana"}
 
 needs_docker_compose = pytest.mark.skipif(
     DOCKER_COMPOSE is None, reason="no docker-compose: make deploy-tools"
@@ -38,10 +40,11 @@ def project_dir(tmp_path):
     return tmp_path
 
 
-def compose_config(project_dir, compose_file=COMPOSE_FILE):
+def compose_config(project_dir, compose_file=COMPOSE_FILE, *options):
+    """`docker-compose config -q` of the file, with `options` (e.g. a profile) before it."""
     command = [DOCKER_COMPOSE, "--project-directory", str(project_dir), "-f", str(compose_file)]
     return subprocess.run(
-        [*command, "config", "-q"],
+        [*command, *options, "config", "-q"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -71,12 +74,34 @@ def test_docker_compose_wants_the_env_file(tmp_path):
     assert ".env" in result.stderr
 
 
+@needs_docker_compose
+def test_docker_compose_validates_the_monitoring_profile(project_dir):
+    result = compose_config(project_dir, COMPOSE_FILE, "--profile", "monitoring")
+    assert result.returncode == 0, result.stderr
+    assert "is not set" not in result.stderr, result.stderr
+
+
+@needs_docker_compose
+def test_docker_compose_rejects_a_malformed_profile(project_dir):
+    broken = project_dir / "docker-compose.yml"
+    broken.write_text(COMPOSE_FILE.read_text().replace("profiles: [monitoring]", "profiles: 3"))
+    result = compose_config(project_dir, broken, "--profile", "monitoring")
+    assert result.returncode != 0
+    assert "profiles" in result.stderr
+
+
 def test_the_stack_has_its_services(services):
-    assert set(services) == LONG_RUNNING | ONE_SHOT
+    assert set(services) == LONG_RUNNING | ONE_SHOT | MONITORING
+    assert {name for name, service in services.items() if "profiles" in service} == MONITORING
 
 
 def test_only_nginx_publishes_a_port_and_nothing_pins_a_container_name(services):
-    publishing = {name for name, service in services.items() if service.get("ports")}
+    # The monitoring profile's services publish on the host's loopback only.
+    publishing = {
+        name
+        for name, service in services.items()
+        if any(not port.startswith("127.0.0.1:") for port in service.get("ports", []))
+    }
     assert publishing == {"nginx"}
     assert not [name for name, service in services.items() if "container_name" in service]
 

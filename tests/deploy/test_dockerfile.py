@@ -160,7 +160,8 @@ def test_the_build_context_holds_no_development_tooling_tests_or_local_state(con
     leaks = [
         path
         for path in context
-        if path.split("/")[0] in {"devtools", "bench", "tests", "docs", ".git", ".venv", ".run"}
+        if path.split("/")[0]
+        in {"devtools", "bench", "tests", "docs", "monitoring", ".git", ".venv", ".run"}
         or "tests" in path.split("/")
         or path.endswith((".md", "conftest.py", ".sqlite3", ".pyc"))
         or path in {".env", "Makefile"}
@@ -180,6 +181,7 @@ def test_the_build_context_holds_no_development_tooling_tests_or_local_state(con
         "users/tests/test_views.py",
         "conftest.py",
         "docs/architecture.md",
+        "monitoring/prometheus/alerts.yml",
         "README.md",
     ]:
         assert excluded_from_context(path, patterns), path

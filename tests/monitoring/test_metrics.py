@@ -1,6 +1,7 @@
 """The metrics the alert rules and the dashboard read, rendered by /metrics in this process with
 the metrics token: the health of each backing service, how long ago the running task moved,
-the seconds of each phase of finished CRUD jobs."""
+the seconds of each phase of finished CRUD jobs, and every metric name the rules and the
+dashboard use."""
 
 from datetime import timedelta
 
@@ -8,17 +9,23 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_rq import get_connection
 from prometheus_client.parser import text_string_to_metric_families
+from rq import Worker
 
 from core.metrics import reset_shared_metrics
 from devtools.processes import free_loopback_port
 from students.jobs import run_crud_job
+from students.search import search_students
+from tests.monitoring.monitoring_files import alert_rules, dashboard_expressions, metric_names
 from users.models import Task
 from users.services import create_task, report_task_progress, start_task
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "a-metrics-token-that-is-long-enough-0123456789"
+# Made by Prometheus itself, not read from /metrics.
+PROMETHEUS_OWN = {"up"}
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +84,37 @@ def test_a_finished_crud_job_records_the_seconds_of_each_phase(client, user):
         assert samples["app_crud_job_phase_seconds_count"][labels] == 1
         assert samples["app_crud_job_phase_seconds_sum"][labels] == pytest.approx(seconds)
     assert set(result["seconds"]) == {"create", "verify", "update", "index", "delete"}
+
+
+def test_every_metric_the_rules_and_the_dashboard_read_is_on_the_page(
+    client, user, django_capture_on_commit_callbacks
+):
+    # What makes the metrics that only exist once something happened: a finished job (its
+    # duration, phases and published updates), requests and recipe cache reads, a search,
+    # a registered worker.
+    with django_capture_on_commit_callbacks(execute=True):
+        task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+        run_crud_job(str(task.public_id), 5)
+    client.get("/")
+    search_students("jo")
+    worker = Worker(["default"], connection=get_connection())
+    worker.register_birth()
+    try:
+        on_the_page = set(scrape(client))
+    finally:
+        worker.register_death()
+
+    expressions = [rule["expr"] for rule in alert_rules()] + dashboard_expressions()
+    for expression in expressions:
+        used = metric_names(expression)
+        assert used, f"no metric found in {expression}"
+        assert used <= on_the_page | PROMETHEUS_OWN, (used - on_the_page, expression)
+
+
+def test_metric_names_are_read_from_promql():
+    expression = (
+        "histogram_quantile(0.95, sum by (le, backend) (max without (instance, job) "
+        '(rate(app_search_duration_seconds_bucket{method="GET", le=~"1.0|+Inf"}[5m]))))'
+        ' > 1 and on() count(rq_workers{state!="suspended"} offset 5m) > 0 unless up'
+    )
+    assert metric_names(expression) == {"app_search_duration_seconds_bucket", "rq_workers", "up"}
