@@ -86,6 +86,13 @@ def test_static_files_are_collected_at_build_time_and_shipped_to_the_app_and_ngi
     assert "DJANGO_DEBUG=false" in collect.words
 
 
+def test_the_app_has_postgresql_s_client_for_backups(app):
+    # manage.py backup_site and restore_site run pg_dump and pg_restore (core.backups).
+    [install] = [item for item in app.all("RUN") if "postgresql-client" in item.arguments]
+    assert "--no-install-recommends" in install.arguments
+    assert "rm -rf /var/lib/apt/lists/*" in install.arguments
+
+
 def test_the_app_runs_as_a_non_root_user_that_the_image_creates(app):
     users = app.all("USER")
     assert users, "the app stage never leaves root"
