@@ -52,19 +52,28 @@ def compose_config(project_dir, compose_file=COMPOSE_FILE, *options):
 
 
 @needs_docker_compose
-def test_docker_compose_validates_the_file_with_the_example_env(project_dir):
-    result = compose_config(project_dir)
+# The stack, and the stack with its optional `monitoring` profile.
+@pytest.mark.parametrize("options", [[], ["--profile", "monitoring"]], ids=["stack", "monitoring"])
+def test_docker_compose_validates_the_file_with_the_example_env(project_dir, options):
+    result = compose_config(project_dir, COMPOSE_FILE, *options)
     assert result.returncode == 0, result.stderr
     assert "is not set" not in result.stderr, result.stderr
 
 
 @needs_docker_compose
-def test_docker_compose_rejects_a_broken_file(project_dir):
+@pytest.mark.parametrize(
+    ("written", "broken_as", "options", "complaint"),
+    [
+        ("condition: service_healthy", "when: up", [], "depends_on"),
+        ("profiles: [monitoring]", "profiles: 3", ["--profile", "monitoring"], "profiles"),
+    ],
+)
+def test_docker_compose_rejects_a_broken_file(project_dir, written, broken_as, options, complaint):
     broken = project_dir / "docker-compose.yml"
-    broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "when: up"))
-    result = compose_config(project_dir, broken)
+    broken.write_text(COMPOSE_FILE.read_text().replace(written, broken_as))
+    result = compose_config(project_dir, broken, *options)
     assert result.returncode != 0
-    assert "depends_on" in result.stderr
+    assert complaint in result.stderr
 
 
 @needs_docker_compose
@@ -72,22 +81,6 @@ def test_docker_compose_wants_the_env_file(tmp_path):
     result = compose_config(tmp_path)
     assert result.returncode != 0
     assert ".env" in result.stderr
-
-
-@needs_docker_compose
-def test_docker_compose_validates_the_monitoring_profile(project_dir):
-    result = compose_config(project_dir, COMPOSE_FILE, "--profile", "monitoring")
-    assert result.returncode == 0, result.stderr
-    assert "is not set" not in result.stderr, result.stderr
-
-
-@needs_docker_compose
-def test_docker_compose_rejects_a_malformed_profile(project_dir):
-    broken = project_dir / "docker-compose.yml"
-    broken.write_text(COMPOSE_FILE.read_text().replace("profiles: [monitoring]", "profiles: 3"))
-    result = compose_config(project_dir, broken, "--profile", "monitoring")
-    assert result.returncode != 0
-    assert "profiles" in result.stderr
 
 
 def test_the_stack_has_its_services(services):
