@@ -22,7 +22,13 @@ test: install-test chromium elasticsearch postgresql deploy-tools bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m devtools.test_suite --databases $(TEST_DATABASES) --lanes $(TEST_LANES) -- $(PYTEST_ARGS)
+
+# The documentation site (mkdocs.yml, docs/): strict, so a page missing from the nav or a link
+# to a page or heading that does not exist fails; the site goes to .run/docs-site/ (gitignored).
+docs: install-test
+	$(BIN)/mkdocs build --strict
 
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
