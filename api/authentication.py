@@ -53,7 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 class HeaderCSRFSessionAuthentication(SessionAuthentication):
     """The browser's session. Unsafe requests carry the CSRF token in the `X-CSRFToken`
     header (as `App.requestJSON` sends it), never in the body: the check must not read the
-    body before the view has put its limits on it (uploads, core.uploads)."""
+    body before the view has put its limits on it (uploads, core.documents.uploads)."""
 
     def enforce_csrf(self, request: Request) -> None:
         headers_only = copy.copy(request._request)

@@ -70,7 +70,7 @@ def s3_storage(
     from botocore.config import Config
 
     return {
-        "BACKEND": "core.storage.StreamingS3Storage",
+        "BACKEND": "core.documents.storage.StreamingS3Storage",
         "OPTIONS": {
             "bucket_name": bucket_name,
             "endpoint_url": endpoint_url,

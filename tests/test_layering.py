@@ -1,6 +1,7 @@
 """Who may import whom: production code (the apps, `project/`, manage.py) never imports
-devtools, core imports no feature app, only Django loads the settings module, and no test
-imports a conftest (fixtures come from pytest, the servers from the devtools plugin)."""
+devtools, core imports no feature app (and its platform nothing of its documents feature),
+only Django loads the settings module, and no test imports a conftest (fixtures come from
+pytest, the servers from the devtools plugin)."""
 
 import ast
 import json
@@ -89,6 +90,21 @@ def test_core_imports_no_feature_app():
         if path.relative_to(settings.BASE_DIR).parts[0] == "core"
     ]
     assert imports_of(iter(core), feature_apps) == {}
+
+
+def test_the_core_platform_imports_nothing_of_the_documents_feature():
+    platform = [
+        path
+        for path in production_files()
+        if path.relative_to(settings.BASE_DIR).parts[:1] == ("core",)
+        and "documents" not in path.relative_to(settings.BASE_DIR).parts
+    ]
+    assert "core/views.py" in {str(path.relative_to(settings.BASE_DIR)) for path in platform}
+    importing = {
+        path: sorted(name for name in names if name.startswith("core.documents"))
+        for path, names in imports_of(iter(platform), {"core"}).items()
+    }
+    assert {path: names for path, names in importing.items() if names} == {}
 
 
 def test_only_django_loads_the_settings_module():

@@ -1,5 +1,6 @@
 """The user's own folders and documents: list them, upload (the upload page's limits,
-quota and key rules: `core.uploads`, `core.services`), and a folder as a streamed zip."""
+quota and key rules: `core.documents.uploads`, `core.documents.services`), and a folder as a
+streamed zip."""
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -23,10 +24,15 @@ from api.serializers import (
     UploadAnswerSerializer,
     UploadSerializer,
 )
+from core.documents.selectors import documents_of, folder_summaries
+from core.documents.uploads import (
+    UploadRejected,
+    admit_upload,
+    document_data,
+    store_admitted_upload,
+)
+from core.documents.zips import folder_zip_response
 from core.http import error_body
-from core.selectors import documents_of, folder_summaries
-from core.uploads import UploadRejected, admit_upload, document_data, store_admitted_upload
-from core.zips import folder_zip_response
 
 DOCUMENT_EXAMPLE = {
     "id": 12,

@@ -13,10 +13,10 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
+from core.documents.selectors import folder_documents
+from core.documents.services import clean_folder_name
 from core.models import Document
 from core.ratelimits import ZIP_DOWNLOADS
-from core.selectors import folder_documents
-from core.services import clean_folder_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
