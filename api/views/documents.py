@@ -80,7 +80,7 @@ class FolderZipView(APIView):
         examples=[OpenApiExample("Zip", value="PK\u0003\u0004…", response_only=True)],
     )
     def get(self, request: Request, folder: str) -> StreamingHttpResponse:
-        response = folder_zip_response(request._request, owner=request.user, raw_folder=folder)
+        response = folder_zip_response(request, owner=request.user, raw_folder=folder)
         if response is None:
             raise NotFound("You have no folder of that name.")
         return response
@@ -143,9 +143,9 @@ class DocumentListView(APIView):
     def post(self, request: Request) -> Response:
         try:
             # The limits go on the body before anything reads it (request.data below).
-            admitted = admit_upload(request._request, owner=request.user)
+            admitted = admit_upload(request, owner=request.user)
             folder, documents = store_admitted_upload(
-                request._request,
+                request,
                 admitted,
                 owner=request.user,
                 data=request.POST,

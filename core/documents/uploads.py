@@ -69,7 +69,8 @@ def too_large_message(file_name: str | None = None) -> str:
 
 def admit_upload(request: HttpRequest, *, owner: "_User") -> AdmittedUpload:
     """Refuse what the declared size already rules out, and install the size-limiting
-    handlers on `request` (the Django request; call it before anything reads the body).
+    handlers on `request` (Django's, or DRF's, whose parsers take them from it; call it
+    before anything reads the body).
     Raises UploadRejected, or TooManyRequests past the hourly byte limit."""
     try:
         content_length = int(request.META.get("CONTENT_LENGTH") or 0)
