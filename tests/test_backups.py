@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from cookbook.models import Food, Ingredient, Recipe
+from core.documents.services import store_uploads
 from core.models import Document
-from core.services import store_uploads
 from students.models import Student
 from students.search import delete_index, ensure_index, refresh_index, search_students
 from users.models import Task
