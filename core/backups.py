@@ -65,14 +65,11 @@ class BackupSummary:
 
 
 def backup_site(folder: Path) -> BackupSummary:
-    """Dump the database and copy every document's file into `folder`, which must not exist."""
+    """Dump the database and copy every document's file into `folder`, a new or empty one."""
     _require_postgresql()
-    try:
-        (folder / FILES).mkdir(parents=True, exist_ok=False)
-    except FileExistsError:
-        raise BackupError(f"{folder} exists already: a backup goes into a new folder.") from None
-    if any(path.name != FILES for path in folder.iterdir()):
+    if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
+    (folder / FILES).mkdir(parents=True)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -138,7 +138,7 @@ def test_the_backup_holds_the_dump_and_each_recorded_file(make_user, storage_bac
     assert "Backed up the database and 2 files" in out.getvalue()
     assert missing.file.name in err.getvalue()
 
-    with pytest.raises(CommandError, match="exists already"):
+    with pytest.raises(CommandError, match="not empty"):
         call_command("backup_site", str(folder), verbosity=0)
 
 
