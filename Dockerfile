@@ -42,6 +42,11 @@ ENV PATH=/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_DEBUG=false
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app
+# pg_dump and pg_restore for `manage.py backup_site` and `restore_site` (Debian's client: the
+# same major as compose's PostgreSQL or a newer one, which reads and writes older servers).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /venv /venv
 WORKDIR /app
 COPY . .

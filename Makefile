@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test docs screenshots bytecode lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
+.PHONY: run test docs screenshots bytecode lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools monitoring-tools bench-tools clean
 
 run: install-dev bytecode
 	$(BIN)/python -m devtools.run
@@ -18,7 +18,7 @@ run: install-dev bytecode
 TEST_DATABASES ?= sqlite postgresql
 TEST_LANES ?= unit live faults browser
 
-test: install-test chromium elasticsearch postgresql deploy-tools bytecode
+test: install-test chromium elasticsearch postgresql deploy-tools monitoring-tools bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -81,6 +81,15 @@ deploy-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    docker-compose nginx shellcheck gettext-base; }
+
+# Alert rules (monitoring/): promtool checks and unit-tests them, and a live test runs Debian's
+# prometheus with them against the app. (On a machine with systemd the package also enables a
+# prometheus service of its own: `systemctl disable --now prometheus` if you do not want it.)
+monitoring-tools:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends prometheus; }
 
 # The documentation's screenshots (docs/images/*.png), taken from `make run` in a throwaway copy
 # of the project by Debian's chromium (devtools/screenshots.py).

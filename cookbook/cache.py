@@ -76,6 +76,23 @@ def invalidate_recipes(recipe_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: _invalidate(scopes))
 
 
+def forget_everything() -> None:
+    """Drop every cached value and generation (a restored database: any recipe may differ,
+    or be gone). Their keys are found by their prefix, a batch at a time."""
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    keys: list[bytes] = []
+    try:
+        for key in client.scan_iter(match=cache.make_and_validate_key("cookbook:*")):
+            keys.append(key)
+            if len(keys) == 500:
+                client.delete(*keys)
+                keys.clear()
+        if keys:
+            client.delete(*keys)
+    except RedisError as exc:
+        logger.error("Recipe cache not dropped: %s", exc)
+
+
 def _invalidate(scopes: dict[str, tuple[str, ...]]) -> None:
     try:
         # Generations first: a builder that stores after the deletes sees the new one.

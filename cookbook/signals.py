@@ -3,6 +3,7 @@
 Recipe.ingredients.add/remove/clear/set need no m2m_changed receiver: Django runs them
 through Ingredient's manager (bulk_create, and deletes that send post_delete per row).
 A food can only be deleted while no recipe uses it (PROTECT), so its delete touches none.
+A restored backup (core.backups) drops the whole cache.
 """
 
 from typing import Any
@@ -12,6 +13,7 @@ from django.dispatch import receiver
 
 from cookbook import cache
 from cookbook.models import Food, Ingredient, Recipe, recipe_ids_using_foods
+from core.backups import site_restored
 
 
 @receiver(post_save, sender=Recipe)
@@ -45,3 +47,9 @@ def ingredient_changed(sender: type[Ingredient], instance: Ingredient, **kwargs:
     }
     cache.invalidate_recipes(recipe_ids)
     instance._saved_recipe_id = instance.recipe_id
+
+
+@receiver(site_restored)
+def site_restored_from_a_backup(**kwargs: Any) -> None:
+    # Any recipe may differ from what the cache holds, or be gone.
+    cache.forget_everything()

@@ -15,7 +15,9 @@ class CoreConfig(AppConfig):
 
         from django_rq.contrib.prometheus import RQCollector
 
+        from core.health_metrics import collect_health
         from core.metrics import register_collector
 
         # django-rq's queue and worker metrics, read from Redis at scrape time.
         register_collector("rq", RQCollector().collect)
+        register_collector("health", collect_health)

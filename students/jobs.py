@@ -30,6 +30,7 @@ from rq.timeouts import JobTimeoutException
 from core.errors import report_error
 from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
 from students.generations import Directory, GenerationAbandoned, settle_failed_task
+from students.metrics import record_crud_job_phases
 from students.search import ENGINE_ERRORS, SearchUnavailable
 from users.models import Task
 from users.selectors import task_is_running
@@ -70,11 +71,13 @@ def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
         # stopped at a batch boundary and removed what it had written; the task says so.
         logger.info("Task %s ended from outside; its CRUD job stopped.", task_id)
         return None
-    finish_task(
+    finished = finish_task(
         task_id,
         result=result,
         message=f"Replaced the students with {count} new ones in {result['total_seconds']} s",
     )
+    if finished is not None:
+        record_crud_job_phases(result["seconds"])
     return result
 
 

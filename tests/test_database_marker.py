@@ -26,7 +26,11 @@ ENGINE_MODULES = [
     "students.tests.search.test_outbox",
     "tests.faults.test_worker_faults",
 ]
-POSTGRESQL_ONLY_MODULES = ["tests.faults.test_postgres_restart", "tests.test_scale_out"]
+POSTGRESQL_ONLY_MODULES = [
+    "tests.faults.test_postgres_restart",
+    "tests.test_scale_out",
+    "tests.test_backups",
+]
 
 
 def marks_of(target: object) -> list[pytest.Mark]:

@@ -1,11 +1,14 @@
-"""The users app's metrics (core.metrics): tasks by kind and status, how long jobs take, and
-how many task updates were published. Tasks and durations are read from the database when
-/metrics is scraped, so every process's tasks count, whoever answers the scrape."""
+"""The users app's metrics (core.metrics): tasks by kind and status, how long jobs take, how
+long ago the running tasks last moved, and how many task updates were published. Tasks and
+durations are read from the database when /metrics is scraped, so every process's tasks
+count, whoever answers the scrape."""
 
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from core.metrics import counter
@@ -31,7 +34,30 @@ def collect_tasks() -> Iterable[Metric]:
         for status in Task.Status:
             tasks.add_metric([kind.value, status.value], counts.get((kind, status), 0))
     yield tasks
+    yield _progress_age()
     yield _job_durations()
+
+
+def _progress_age() -> GaugeMetricFamily:
+    """Per kind, how long ago its running task last reported progress (0 when none runs):
+    a job that is alive but stuck still beats, so only its progress shows that it stopped."""
+    gauge = GaugeMetricFamily(
+        "app_task_progress_age_seconds",
+        "Seconds since the running task of each kind last reported progress (0: none runs)",
+        labels=["kind"],
+    )
+    last_moved = dict(
+        Task.objects.filter(status=Task.Status.RUNNING)
+        .values("kind")
+        .annotate(oldest=Min(Coalesce("progressed", "started")))
+        .values_list("kind", "oldest")
+        .order_by()
+    )
+    now = timezone.now()
+    for kind in Task.Kind:
+        moved = last_moved.get(kind)
+        gauge.add_metric([kind.value], (now - moved).total_seconds() if moved else 0.0)
+    return gauge
 
 
 def _job_durations() -> HistogramMetricFamily:

@@ -112,6 +112,9 @@ class Task(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # When the running task last reported progress (its start counts): /metrics shows how
+    # long ago, so that a job that stopped moving is seen before its time limit ends it.
+    progressed = models.DateTimeField(null=True, blank=True)
     # What the job is started with (the CRUD job: {"count": N}); a retry starts the same.
     params = models.JSONField(default=dict, blank=True)
     # When its RQ job was enqueued: tasks wait in line undispatched until they are the head.

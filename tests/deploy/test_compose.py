@@ -20,6 +20,8 @@ DOCKER_COMPOSE = shutil.which("docker-compose")
 ONE_SHOT = {"s3-bucket", "migrate"}
 LONG_RUNNING = {"nginx", "web", "websocket", "worker", "redis", "db", "search", "s3"}
 APP_SERVICES = {"web", "websocket", "worker"}
+# The optional `monitoring` profile (tests/monitoring/test_compose_profile.py).
+MONITORING = {"prometheus", "grafana"}
 
 needs_docker_compose = pytest.mark.skipif(
     DOCKER_COMPOSE is None, reason="no docker-compose: make deploy-tools"
@@ -38,10 +40,11 @@ def project_dir(tmp_path):
     return tmp_path
 
 
-def compose_config(project_dir, compose_file=COMPOSE_FILE):
+def compose_config(project_dir, compose_file=COMPOSE_FILE, *options):
+    """`docker-compose config -q` of the file, with `options` (e.g. a profile) before it."""
     command = [DOCKER_COMPOSE, "--project-directory", str(project_dir), "-f", str(compose_file)]
     return subprocess.run(
-        [*command, "config", "-q"],
+        [*command, *options, "config", "-q"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -49,19 +52,28 @@ def compose_config(project_dir, compose_file=COMPOSE_FILE):
 
 
 @needs_docker_compose
-def test_docker_compose_validates_the_file_with_the_example_env(project_dir):
-    result = compose_config(project_dir)
+# The stack, and the stack with its optional `monitoring` profile.
+@pytest.mark.parametrize("options", [[], ["--profile", "monitoring"]], ids=["stack", "monitoring"])
+def test_docker_compose_validates_the_file_with_the_example_env(project_dir, options):
+    result = compose_config(project_dir, COMPOSE_FILE, *options)
     assert result.returncode == 0, result.stderr
     assert "is not set" not in result.stderr, result.stderr
 
 
 @needs_docker_compose
-def test_docker_compose_rejects_a_broken_file(project_dir):
+@pytest.mark.parametrize(
+    ("written", "broken_as", "options", "complaint"),
+    [
+        ("condition: service_healthy", "when: up", [], "depends_on"),
+        ("profiles: [monitoring]", "profiles: 3", ["--profile", "monitoring"], "profiles"),
+    ],
+)
+def test_docker_compose_rejects_a_broken_file(project_dir, written, broken_as, options, complaint):
     broken = project_dir / "docker-compose.yml"
-    broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "when: up"))
-    result = compose_config(project_dir, broken)
+    broken.write_text(COMPOSE_FILE.read_text().replace(written, broken_as))
+    result = compose_config(project_dir, broken, *options)
     assert result.returncode != 0
-    assert "depends_on" in result.stderr
+    assert complaint in result.stderr
 
 
 @needs_docker_compose
@@ -72,11 +84,17 @@ def test_docker_compose_wants_the_env_file(tmp_path):
 
 
 def test_the_stack_has_its_services(services):
-    assert set(services) == LONG_RUNNING | ONE_SHOT
+    assert set(services) == LONG_RUNNING | ONE_SHOT | MONITORING
+    assert {name for name, service in services.items() if "profiles" in service} == MONITORING
 
 
 def test_only_nginx_publishes_a_port_and_nothing_pins_a_container_name(services):
-    publishing = {name for name, service in services.items() if service.get("ports")}
+    # The monitoring profile's services publish on the host's loopback only.
+    publishing = {
+        name
+        for name, service in services.items()
+        if any(not port.startswith("127.0.0.1:") for port in service.get("ports", []))
+    }
     assert publishing == {"nginx"}
     assert not [name for name, service in services.items() if "container_name" in service]
 
@@ -119,6 +137,12 @@ def test_services_start_once_what_they_need_is_healthy(services):
     assert set(services["nginx"]["depends_on"]) == {"web", "websocket"}
     for name in ONE_SHOT:
         assert services[name]["restart"] == "no"
+
+
+def test_stopping_a_worker_lets_its_job_end(services):
+    grace = services["worker"]["stop_grace_period"]
+    assert grace.endswith("m")
+    assert int(grace[:-1]) * 60 > settings.CRUD_JOB_TIMEOUT + settings.TASK_TIMEOUT_GRACE_SECONDS
 
 
 def test_every_app_service_runs_the_same_image_with_its_own_command(services):

@@ -86,6 +86,13 @@ def test_static_files_are_collected_at_build_time_and_shipped_to_the_app_and_ngi
     assert "DJANGO_DEBUG=false" in collect.words
 
 
+def test_the_app_has_postgresql_s_client_for_backups(app):
+    # manage.py backup_site and restore_site run pg_dump and pg_restore (core.backups).
+    [install] = [item for item in app.all("RUN") if "postgresql-client" in item.arguments]
+    assert "--no-install-recommends" in install.arguments
+    assert "rm -rf /var/lib/apt/lists/*" in install.arguments
+
+
 def test_the_app_runs_as_a_non_root_user_that_the_image_creates(app):
     users = app.all("USER")
     assert users, "the app stage never leaves root"
@@ -160,7 +167,8 @@ def test_the_build_context_holds_no_development_tooling_tests_or_local_state(con
     leaks = [
         path
         for path in context
-        if path.split("/")[0] in {"devtools", "bench", "tests", "docs", ".git", ".venv", ".run"}
+        if path.split("/")[0]
+        in {"devtools", "bench", "tests", "docs", "monitoring", ".git", ".venv", ".run"}
         or "tests" in path.split("/")
         or path.endswith((".md", "conftest.py", ".sqlite3", ".pyc"))
         or path in {".env", "Makefile"}
@@ -180,6 +188,7 @@ def test_the_build_context_holds_no_development_tooling_tests_or_local_state(con
         "users/tests/test_views.py",
         "conftest.py",
         "docs/architecture.md",
+        "monitoring/prometheus/alerts.yml",
         "README.md",
     ]:
         assert excluded_from_context(path, patterns), path

@@ -374,8 +374,9 @@ def _line_moved(kind: str) -> None:
 
 
 def start_task(public_id: TaskId, *, message: str) -> Task | None:
+    now = timezone.now()
     return _move_task(
-        public_id, Task.Status.RUNNING, progress=0, message=message, started=timezone.now()
+        public_id, Task.Status.RUNNING, progress=0, message=message, started=now, progressed=now
     )
 
 
@@ -404,7 +405,10 @@ def report_task_progress(public_id: TaskId, *, progress: float, message: str) ->
     """Record the progress of a running task; False when it is no longer running."""
     progress = max(0, min(100, int(progress)))
     updated = Task.objects.filter(public_id=public_id, status=Task.Status.RUNNING).update(
-        progress=progress, message=message[:255], version=F("version") + 1
+        progress=progress,
+        message=message[:255],
+        progressed=timezone.now(),
+        version=F("version") + 1,
     )
     if updated:
         task = Task.objects.get(public_id=public_id)
