@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("cookbook.urls")),
     path("accounts/api-keys/", api_pages.api_keys, name="api_keys"),
     path("accounts/api-keys/<str:key_id>/revoke/", api_pages.revoke, name="api_key_revoke"),
-    path("accounts/", include("users.urls")),
+    path("accounts/", include("users.accounts.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.urls")),
     # django-rq serves its own Prometheus page once prometheus_client is installed; ours

@@ -82,7 +82,7 @@ class TokenObtainSerializer(serializers.Serializer):
 
 class TokenObtainView(BearerChallengeMixin, APIView):
     """Email and password for an access token and a refresh token. The log-in goes through
-    the same lockouts as the login page (users.lockout: 429 with Retry-After)."""
+    the same lockouts as the login page (users.accounts.lockout: 429 with Retry-After)."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]

@@ -4,7 +4,6 @@
 `sessions` (closing the websockets of a session that ended). Other apps import these names
 from `users.services`; the modules are where each one lives."""
 
-from users.services.accounts import DEMO_EMAIL, ensure_demo_account, signup_user
 from users.services.tasks import (
     JobQueueUnavailable,
     TaskAlreadyActive,
@@ -36,7 +35,6 @@ from users.services.tasks import (
 from users.services.watchdog import end_stuck_task, fail_stalled_tasks, task_heartbeat
 
 __all__ = [
-    "DEMO_EMAIL",
     "JobQueueUnavailable",
     "TaskAlreadyActive",
     "TaskConflict",
@@ -53,7 +51,6 @@ __all__ = [
     "dispatch_next",
     "dispatch_waiting_lines",
     "end_stuck_task",
-    "ensure_demo_account",
     "fail_stalled_tasks",
     "fail_task",
     "finish_task",
@@ -64,7 +61,6 @@ __all__ = [
     "register_launcher",
     "report_task_progress",
     "retry_task",
-    "signup_user",
     "start_task",
     "submit_task",
     "task_heartbeat",

@@ -21,7 +21,7 @@ from core.models import Document
 from core.services import store_uploads
 from devtools.processes import free_loopback_port
 from devtools.smtp_server import SMTPServer, body, link_in
-from users import mail
+from users.accounts import mail
 from users.models import CustomUser, Task
 from users.services import create_task
 
