@@ -7,8 +7,8 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.maintenance import register_step
-        from users import signals  # noqa: F401 - connects the session receivers
         from users.services import dispatch_waiting_lines, fail_stalled_tasks
+        from users.sockets import signals  # noqa: F401 - connects the session receivers
 
         register_step("stalled tasks", lambda: len(fail_stalled_tasks()))
         register_step("waiting lines", dispatch_waiting_lines)

@@ -1,16 +1,11 @@
-"""Reads of accounts, sessions and tasks."""
+"""Reads of tasks."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 
 import django_rq
-from django.conf import settings
-from django.contrib.auth import get_user
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rq import Worker
@@ -21,25 +16,6 @@ from users.models import CustomUser, Task
 def task_updates_group(user_id: int) -> str:
     """The channel-layer group every websocket of one user joins."""
     return f"user-{user_id}"
-
-
-def session_fingerprint(session_key: str) -> str:
-    """Names a session in messages to its websockets without carrying the key itself."""
-    return hashlib.sha256(session_key.encode()).hexdigest()
-
-
-def session_is_current(session_key: str | None, user_id: int) -> bool:
-    """Whether this session still logs this user in: neither logged out nor expired, the
-    account active and its password unchanged since the login (as a request would see it)."""
-    if not session_key:
-        return False
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
-    return bool(user.is_authenticated and user.pk == user_id)
-
-
-def active_account(user_id: int) -> CustomUser | None:
-    return CustomUser.objects.filter(pk=user_id, is_active=True).first()
 
 
 def tasks_of(owner: CustomUser) -> QuerySet[Task]:

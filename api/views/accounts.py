@@ -31,7 +31,7 @@ from api.services import create_api_key, revoke_api_key
 from api.tickets import ticket_credential
 from api.tokens import CurrentCredentialsRefreshSerializer, tokens_for
 from core.websocket_url import websocket_url_for
-from users.services.websocket_tickets import issue_websocket_ticket
+from users.sockets.tickets import issue_websocket_ticket
 
 TOKENS_EXAMPLE = {"access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "refresh": "eyJhbGciOi…"}
 API_KEY_EXAMPLE = {

@@ -21,7 +21,7 @@ from users.accounts.verification import (
     read_verification_token,
 )
 from users.models import CustomUser, Task
-from users.services.sessions import close_session_sockets
+from users.sockets.sessions import close_session_sockets
 
 logger = logging.getLogger(__name__)
 
