@@ -13,7 +13,7 @@ from students.crud_cycle import DEFAULT_COUNT, MAX_COUNT, MIN_COUNT
 from students.forms import MAX_QUERY_LENGTH
 from students.models import Student
 from users.models import CustomUser, Task
-from users.selectors import task_update_message
+from users.tasks.selectors import task_update_message
 
 
 class IngredientSerializer(serializers.Serializer):
@@ -103,7 +103,7 @@ class SearchAnswerSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.Serializer):
-    """The spec's task JSON, exactly as `users.selectors.task_update_message` builds it for
+    """The spec's task JSON, exactly as `users.tasks.selectors.task_update_message` builds it for
     the pages and the websocket: its fields are that function's keys."""
 
     def get_fields(self) -> dict[str, serializers.Field]:

@@ -89,7 +89,8 @@ def checked_cycle(count):
     status checked) through ThrottledProgress."""
     from students.services import run_crud_cycle
     from users.models import CustomUser
-    from users.services import ThrottledProgress, create_task, finish_task, start_task
+    from users.tasks.progress import ThrottledProgress
+    from users.tasks.services import create_task, finish_task, start_task
 
     owner, _ = CustomUser.objects.get_or_create(email="bench-checks@example.com")
     task = create_task(owner=owner, kind="student_crud", params={"count": count})

@@ -12,13 +12,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat.metrics import OPEN_SOCKETS
-from users.selectors import task_updates_group
 from users.sockets.selectors import session_fingerprint, session_is_current
 from users.sockets.tickets import (
     TicketGrant,
     grant_still_holds,
     redeem_websocket_ticket,
 )
+from users.tasks.selectors import task_updates_group
 
 logger = logging.getLogger(__name__)
 

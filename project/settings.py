@@ -281,7 +281,7 @@ CRUD_JOB_BATCH_SIZE = env.int("CRUD_JOB_BATCH_SIZE", default=2000)
 # jobs for a year). The task row is the lasting record; these are for the dashboard.
 CRUD_JOB_RESULT_TTL = env.int("CRUD_JOB_RESULT_TTL", default=86400)
 CRUD_JOB_FAILURE_TTL = env.int("CRUD_JOB_FAILURE_TTL", default=7 * 86400)
-RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
+RQ = {"WORKER_CLASS": "users.tasks.worker.TaskWorker"}
 # A worker killed outright leaves its job "started" until the heartbeat expires
 # (monitoring interval + 60 s); the next maintenance run then fails it.
 RQ_MAINTENANCE_INTERVAL = env.int("RQ_MAINTENANCE_INTERVAL", default=30)

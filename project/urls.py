@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 
 from api import pages as api_pages
 from core.views import favicon, healthz, livez, metrics
-from users.views import operations
+from users.tasks.views import operations
 
 urlpatterns = [
     path("", include("cookbook.urls")),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("favicon.ico", favicon),
     path("metrics", metrics, name="metrics"),
-    path("result/", include("users.task_urls")),
+    path("result/", include("users.tasks.urls")),
     path("operations/", operations, name="operations"),
     path("api/", include("api.urls")),
 ]

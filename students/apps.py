@@ -15,7 +15,7 @@ class StudentsConfig(AppConfig):
         from students.search.reconcile import reconcile_when_due
         from students.services import enqueue_crud_job
         from users.models import Task
-        from users.services import (
+        from users.tasks.kinds import (
             register_cancel_handler,
             register_failure_handler,
             register_launcher,

@@ -2,9 +2,9 @@
 
 Every way a job can end badly reaches `fail_crud_task`: an exception or a job timeout in
 the job calls the `on_failure` callback; a work horse killed under a living worker calls
-the worker's work-horse-killed handler (users.rq_worker); a job that RQ lost, a worker that
+the worker's work-horse-killed handler (users.tasks.worker); a job that RQ lost, a worker that
 stopped sending heartbeats and a job past its time limit are found by the periodic
-maintenance (users.services.watchdog); staff can end a stuck task from the admin. The last
+maintenance (users.tasks.watchdog); staff can end a stuck task from the admin. The last
 three go through the failure handler that StudentsConfig registers for the CRUD kind.
 
 People read the task's message: what happened in plain words, which students are in place,
@@ -32,17 +32,11 @@ from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
 from students.generations import Directory, GenerationAbandoned, settle_failed_task
 from students.search import ENGINE_ERRORS, SearchUnavailable
 from users.models import Task
-from users.selectors import task_is_running
-from users.services import (
-    TaskInterrupted,
-    TaskNoLongerRunning,
-    ThrottledProgress,
-    cancel_running_task,
-    fail_task,
-    finish_task,
-    start_task,
-    task_heartbeat,
-)
+from users.tasks.exceptions import TaskInterrupted, TaskNoLongerRunning
+from users.tasks.progress import ThrottledProgress
+from users.tasks.selectors import task_is_running
+from users.tasks.services import cancel_running_task, fail_task, finish_task, start_task
+from users.tasks.watchdog import task_heartbeat
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from rq import Callback
 from students.crud_cycle import run_crud_cycle
 from students.demo import load_demo_students
 from users.models import CustomUser, Task
-from users.services import submit_task
+from users.tasks.services import submit_task
 
 __all__ = [
     "enqueue_crud_job",

@@ -150,5 +150,5 @@ def test_importing_every_production_module_loads_no_development_code():
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.splitlines()[-1])
-    assert {"project.asgi", "core.views", "students.search", "users.rq_worker"} <= set(loaded)
+    assert {"project.asgi", "core.views", "students.search", "users.tasks.worker"} <= set(loaded)
     assert [name for name in loaded if name.split(".")[0] in DEVELOPMENT_ONLY] == []

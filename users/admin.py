@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from users.accounts.forms import CustomUserChangeForm, SignupForm
 from users.models import CustomUser, Task
-from users.services import end_stuck_task
+from users.tasks.watchdog import end_stuck_task
 
 
 @admin.register(CustomUser)

@@ -20,7 +20,7 @@ from cookbook.services import create_recipe
 from core.services import store_uploads
 from students.tests.factories import make_students
 from users.models import Task
-from users.services import create_task
+from users.tasks.services import create_task
 
 pytestmark = pytest.mark.django_db
 

@@ -25,14 +25,9 @@ from core.http import error_body
 from core.ratelimits import JOB_START
 from students.services import start_crud_job
 from users.models import Task
-from users.selectors import task_of, tasks_of
-from users.services import (
-    TaskAlreadyActive,
-    TaskConflict,
-    TaskNotFound,
-    cancel_task,
-    retry_task,
-)
+from users.tasks.controls import cancel_task, retry_task
+from users.tasks.exceptions import TaskAlreadyActive, TaskConflict, TaskNotFound
+from users.tasks.selectors import task_of, tasks_of
 
 TASK_EXAMPLE = {
     "type": "task.update",
@@ -210,7 +205,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
         return self._control(request, retry_task, task_id)
 
     def _control(self, request: Request, control: Callable[..., Task], task_id: str) -> Response:
-        """The pages' task controls (users.services): 202 with the task moved or made, 404
+        """The pages' task controls (users.tasks.controls): 202 with the task moved or made, 404
         for anyone else's task or a forged id, 409 naming the user's own task."""
         try:
             task = control(user=request.user, task_id=task_id)

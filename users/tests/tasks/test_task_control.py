@@ -15,20 +15,16 @@ from students.generations import begin_generation
 from students.models import Student
 from students.services import start_crud_job
 from users.models import Task
-from users.selectors import eta_seconds, line_position, task_update_message
-from users.services import (
+from users.tasks.controls import cancel_task, retry_task
+from users.tasks.exceptions import (
     TaskNoLongerRunning,
     TaskNotCancellable,
     TaskNotFound,
     TaskNotRetryable,
-    ThrottledProgress,
-    cancel_task,
-    create_task,
-    fail_task,
-    finish_task,
-    retry_task,
-    start_task,
 )
+from users.tasks.progress import ThrottledProgress
+from users.tasks.selectors import eta_seconds, line_position, task_update_message
+from users.tasks.services import create_task, fail_task, finish_task, start_task
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

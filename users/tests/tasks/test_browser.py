@@ -7,7 +7,7 @@ from django.db.models import F
 from playwright.sync_api import expect
 
 from users.models import Task
-from users.services import create_task, start_task
+from users.tasks.services import create_task, start_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,14 +1,14 @@
 """The operations page's charts: the last jobs' durations and phases and the queue with its
-workers now, assembled from the selectors and drawn by users.charts."""
+workers now, assembled from the selectors and drawn by users.tasks.charts."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from users.charts import BarChart, bar_chart
 from users.models import Task
-from users.selectors import queue_overview, recent_job_runs
+from users.tasks.charts import BarChart, bar_chart
+from users.tasks.selectors import queue_overview, recent_job_runs
 
 PHASES = ("create", "verify", "update", "delete")
 
