@@ -87,7 +87,7 @@ def print_timings(label, timings, total):
 def checked_cycle(count):
     """The cycle as the job runs it: its task running, progress reported (and the task's
     status checked) through ThrottledProgress."""
-    from students.services import run_crud_cycle
+    from students.crud_cycle import run_crud_cycle
     from users.models import CustomUser
     from users.tasks.progress import ThrottledProgress
     from users.tasks.services import create_task, finish_task, start_task
@@ -183,7 +183,7 @@ def main():
         django.setup()
         from django.core.management import call_command
 
-        from students.services import run_crud_cycle
+        from students.crud_cycle import run_crud_cycle
 
         call_command("migrate", verbosity=0)
         print(f"SQLite file database, Elasticsearch {node.url}, N={args.count:,}")

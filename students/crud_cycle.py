@@ -26,6 +26,11 @@ MIN_COUNT = 1
 MAX_COUNT = 100_000
 DEFAULT_COUNT = 10_000
 
+# Each phase's seconds go into the result, in this order. Indexing runs in a thread beside
+# the others, which run one after another.
+PHASES = ("create", "verify", "update", "index", "delete")
+SERIAL_PHASES = ("create", "verify", "update", "delete")
+
 # Share of the progress bar filled by the batches (create, verify, update, index each);
 # deleting the previous generation fills the rest.
 BATCHES_SHARE = 85
@@ -75,7 +80,7 @@ def run_crud_cycle(
         raise ValueError(f"count must be between {MIN_COUNT} and {MAX_COUNT}")
     batch_size = batch_size or settings.CRUD_JOB_BATCH_SIZE
     report = on_progress or (lambda progress, message: None)
-    seconds = dict.fromkeys(("create", "verify", "update", "index", "delete"), 0.0)
+    seconds = dict.fromkeys(PHASES, 0.0)
     cycle_started = time.perf_counter()
     generation = begin_generation(task_id=task_id)
     fakes = FakeStudents(seed)

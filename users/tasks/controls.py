@@ -4,22 +4,16 @@ process, a lost job, staff) is failed through its kind (`interrupt_task`)."""
 
 from uuid import UUID
 
-from core.errors import report_error
 from users.models import CustomUser, Task
 from users.tasks.exceptions import TaskNotCancellable, TaskNotFound, TaskNotRetryable
-from users.tasks.kinds import _cancel_handlers, _failure_handlers
+from users.tasks.kinds import task_kind
 from users.tasks.selectors import visible_task
-from users.tasks.services import (
-    cancel_queued_task,
-    cancel_running_task,
-    fail_task,
-    submit_task,
-)
+from users.tasks.services import cancel_queued_task, submit_task
 
 
 def cancel_task(*, user: CustomUser, task_id: UUID | str) -> Task:
     """Cancel a queued or running task (its owner or staff). A queued task is cancelled at
-    once; a running one through its kind's cancel handler: its job stops at its next batch
+    once; a running one through its kind's `cancel`: its job stops at its next batch
     boundary and what it had written is removed. Raises TaskNotFound, TaskNotCancellable."""
     task = visible_task(user, task_id, staff_too=True)
     if task is None:
@@ -32,11 +26,7 @@ def cancel_task(*, user: CustomUser, task_id: UUID | str) -> Task:
         )
     if cancelled is None and task.status in Task.ACTIVE_STATUSES:
         # Running (or it started meanwhile).
-        handler = _cancel_handlers.get(task.kind)
-        if handler is not None:
-            cancelled = handler(task.public_id, f"Cancelled by {by}.")
-        else:
-            cancelled = cancel_running_task(task.public_id, message=f"Cancelled by {by}.")
+        cancelled = task_kind(task.kind).cancel(task.public_id, f"Cancelled by {by}.")
     if cancelled is None:
         task.refresh_from_db()
         raise TaskNotCancellable(task)
@@ -63,14 +53,6 @@ def retry_task(*, user: CustomUser, task_id: UUID | str) -> Task:
 
 def interrupt_task(task: Task, cause: BaseException, *, error: str = "") -> Task | None:
     """Fail a queued or running task that its job cannot end itself (a killed process, a
-    lost job, staff): through its kind's failure handler when there is one. Returns the
-    failed task, or None when it had already ended."""
-    handler = _failure_handlers.get(task.kind)
-    if handler is not None:
-        return handler(task.public_id, cause, error or str(cause))
-    error_id = report_error(f"Task {task.public_id} interrupted: {cause}")
-    return fail_task(
-        task.public_id,
-        message=f"{cause} The task did not finish. Error id {error_id}.",
-        error=error or str(cause),
-    )
+    lost job, staff): through its kind's `fail`. Returns the failed task, or None when it
+    had already ended."""
+    return task_kind(task.kind).fail(task.public_id, cause, error or str(cause))

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 from users.models import CustomUser, Task
 from users.tasks.exceptions import JobQueueUnavailable, TaskAlreadyActive
-from users.tasks.kinds import _launchers
+from users.tasks.kinds import task_kind
 from users.tasks.metrics import TASK_UPDATES_PUBLISHED
 from users.tasks.selectors import (
     active_task_of,
@@ -110,7 +110,7 @@ def dispatch_next(kind: str, *, starting: Task | None = None) -> Task | None:
         return None
     head.refresh_from_db()
     try:
-        _launchers[kind](head)
+        task_kind(kind).launch(head)
     except RedisError as error:
         logger.exception("Could not enqueue the job of task %s", head.public_id)
         if starting is not None and starting.pk == head.pk:
@@ -143,7 +143,7 @@ def cancel_queued_task(public_id: TaskId, *, message: str) -> Task | None:
 
 
 def cancel_running_task(public_id: UUID | str, *, message: str) -> Task | None:
-    """End a running (or still queued) task cancelled; for the kinds' cancel handlers."""
+    """End a running (or still queued) task cancelled; for the kinds' `cancel`."""
     return _move_task(
         public_id, Task.Status.CANCELLED, message=message[:255], finished=timezone.now()
     )

@@ -91,6 +91,7 @@ def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "durations": charts.durations,
             "phases": charts.phases,
+            "phase_names": charts.phase_names,
             "queue_chart": charts.queue,
             "runs": charts.runs,
         },

@@ -6,8 +6,8 @@ ended without running it will never start. A running task whose heartbeat stoppe
 the process running it: a worker killed outright takes its work horse with it (see
 users.tasks.worker), and the heartbeat also stops once the job is past its time limit plus
 TASK_TIMEOUT_GRACE_SECONDS. `fail_stalled_tasks` (a step of the periodic maintenance,
-core.maintenance) fails them through their kind's failure handler, which publishes the update
-and frees the slot; it also asks RQ to stop the job, should any process still run it.
+core.maintenance) fails them through their kind's `fail`, which publishes the update and
+frees the slot; it also asks RQ to stop the job, should any process still run it.
 Staff can end a stuck task from the admin (`end_stuck_task`).
 """
 
@@ -126,7 +126,7 @@ def fail_stalled_tasks() -> list[Task]:
 
 def end_stuck_task(task: Task) -> Task | None:
     """Staff end a task that is stuck (the admin's action): it fails at once through its
-    kind's failure handler and its job, if any process still runs it, is stopped."""
+    kind's `fail` and its job, if any process still runs it, is stopped."""
     ended = interrupt_task(task, TaskEndedByStaff())
     if ended is not None:
         try:

@@ -65,7 +65,7 @@ def die_with_parent() -> None:
 class TaskWorker(Worker):
     """RQ's forking worker, for tasks that never wedge.
 
-    - A killed work horse fails its task at once (through the task kind's failure handler).
+    - A killed work horse fails its task at once (through its task kind's `fail`).
     - A work horse, and the scheduler process, die with their worker: a worker killed
       outright leaves no orphan writing.
     - The worker rides out a Redis outage while a job runs (heartbeats that fail are
