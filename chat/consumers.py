@@ -18,26 +18,13 @@ from users.sockets.tickets import (
     grant_still_holds,
     redeem_websocket_ticket,
 )
-from users.tasks.selectors import task_updates_group
+from users.tasks.updates import TASK_UPDATE_FIELDS, task_updates_group
 
 logger = logging.getLogger(__name__)
 
 # Application close code for "not logged in" (4000-4999 are free for applications): the
 # page stops reconnecting when it sees it.
 CLOSE_UNAUTHENTICATED = 4401
-# The fields of a task update, as the spec's task JSON gives them.
-UPDATE_FIELDS = (
-    "type",
-    "task_id",
-    "status",
-    "progress",
-    "message",
-    "result",
-    "position",
-    "eta_seconds",
-    "retry_of",
-    "version",
-)
 
 
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
@@ -137,7 +124,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         """Clients only listen; anything they send (JSON or not) is ignored."""
 
     async def task_update(self, event: dict[str, Any]) -> None:
-        await self.send_json({key: event.get(key) for key in UPDATE_FIELDS})
+        await self.send_json({key: event.get(key) for key in TASK_UPDATE_FIELDS})
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The session ended (logout) or the account was deactivated (no session named)."""

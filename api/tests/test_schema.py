@@ -21,6 +21,7 @@ from core.services import store_uploads
 from students.tests.factories import make_students
 from users.models import Task
 from users.tasks.services import create_task
+from users.tasks.updates import TASK_UPDATE_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,30 @@ def test_every_operation_has_shapes_errors_and_an_example(schema):
         body = operation.get("requestBody", {}).get("content", {})
         for media_type, media in body.items():
             assert "schema" in media, f"{where} {media_type}"
+
+
+def test_the_task_json_has_a_type_for_every_field(schema):
+    """users.tasks.updates.TaskUpdate types the task JSON's schema, key by key."""
+    task = resolve(schema["components"]["schemas"]["Task"], schema)
+    assert list(task["properties"]) == list(TASK_UPDATE_FIELDS)
+    assert sorted(task["required"]) == sorted(TASK_UPDATE_FIELDS)
+
+    def shape(field):
+        declared = field["allOf"][0] if "allOf" in field else field
+        return declared.get("enum", declared["type"]), field.get("nullable", False)
+
+    assert {name: shape(field) for name, field in task["properties"].items()} == {
+        "type": (["task.update"], False),
+        "task_id": ("string", False),
+        "status": (list(Task.Status.values), False),
+        "progress": ("integer", False),
+        "message": ("string", False),
+        "result": ("object", True),
+        "position": ("integer", True),
+        "eta_seconds": ("number", True),
+        "retry_of": ("string", True),
+        "version": ("integer", False),
+    }
 
 
 def test_the_docs_page_is_served_from_our_own_files_under_the_csp(db):

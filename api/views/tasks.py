@@ -28,8 +28,10 @@ from users.models import Task
 from users.tasks.controls import cancel_task, retry_task
 from users.tasks.exceptions import TaskAlreadyActive, TaskConflict, TaskNotFound
 from users.tasks.selectors import task_of, tasks_of
+from users.tasks.updates import TaskUpdate
 
-TASK_EXAMPLE = {
+# Typed by the one definition of the task JSON: mypy checks every key and value.
+TASK_EXAMPLE: TaskUpdate = {
     "type": "task.update",
     "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
     "status": "running",
@@ -41,6 +43,17 @@ TASK_EXAMPLE = {
     "retry_of": None,
     "version": 5,
 }
+CANCELLED_EXAMPLE: TaskUpdate = {**TASK_EXAMPLE, "status": "cancelled", "eta_seconds": None}
+RETRIED_EXAMPLE: TaskUpdate = {
+    **TASK_EXAMPLE,
+    "status": "queued",
+    "progress": 0,
+    "position": 1,
+    "eta_seconds": None,
+    "retry_of": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+    "version": 0,
+}
+QUEUED_EXAMPLE: TaskUpdate = {**TASK_EXAMPLE, "status": "queued", "progress": 0, "version": 0}
 
 TASK_PATH = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 NO_SUCH_TASK = error_response(
@@ -98,7 +111,7 @@ class TaskPages(CursorPagination):
         examples=[
             OpenApiExample(
                 "Cancelled",
-                value={**TASK_EXAMPLE, "status": "cancelled", "eta_seconds": None},
+                value=CANCELLED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             )
@@ -126,15 +139,7 @@ class TaskPages(CursorPagination):
         examples=[
             OpenApiExample(
                 "Queued again",
-                value={
-                    **TASK_EXAMPLE,
-                    "status": "queued",
-                    "progress": 0,
-                    "position": 1,
-                    "eta_seconds": None,
-                    "retry_of": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
-                    "version": 0,
-                },
+                value=RETRIED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             )
@@ -161,7 +166,7 @@ class TaskPages(CursorPagination):
             OpenApiExample("Start", value={"count": 10000}, request_only=True),
             OpenApiExample(
                 "Queued",
-                value={**TASK_EXAMPLE, "status": "queued", "progress": 0, "version": 0},
+                value=QUEUED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             ),

@@ -11,7 +11,7 @@ from django.db import transaction
 from redis.exceptions import RedisError
 
 from users.sockets.selectors import session_fingerprint
-from users.tasks.selectors import task_updates_group
+from users.tasks.updates import task_updates_group
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import django_rq
 from django.db.models import Q, QuerySet
@@ -11,11 +10,7 @@ from django.utils import timezone
 from rq import Worker
 
 from users.models import CustomUser, Task
-
-
-def task_updates_group(user_id: int) -> str:
-    """The channel-layer group every websocket of one user joins."""
-    return f"user-{user_id}"
+from users.tasks.updates import TaskUpdate
 
 
 def tasks_of(owner: CustomUser) -> QuerySet[Task]:
@@ -75,7 +70,7 @@ def eta_seconds(task: Task, *, now: datetime | None = None) -> float | None:
     return round(max(0.0, elapsed * (100 - task.progress) / task.progress), 1)
 
 
-def task_update_message(task: Task) -> dict[str, Any]:
+def task_update_message(task: Task) -> TaskUpdate:
     """The spec's task JSON, shared by /result/<task_id>/, the websocket and the API."""
     return {
         "type": "task.update",

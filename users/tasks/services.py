@@ -23,8 +23,8 @@ from users.tasks.selectors import (
     active_task_of,
     line_head,
     task_update_message,
-    task_updates_group,
 )
+from users.tasks.updates import task_updates_group
 
 logger = logging.getLogger(__name__)
 
@@ -228,9 +228,9 @@ def publish_task_update(task: Task) -> None:
     if channel_layer is None:
         raise ImproperlyConfigured("CHANNEL_LAYERS has no default layer to publish task updates.")
     try:
-        async_to_sync(channel_layer.group_send)(
-            task_updates_group(task.owner_id), task_update_message(task)
-        )
+        # The layer's type hints take a plain dict, not the TypedDict.
+        message = dict(task_update_message(task))
+        async_to_sync(channel_layer.group_send)(task_updates_group(task.owner_id), message)
         TASK_UPDATES_PUBLISHED.inc()
     except (RedisError, OSError):
         # Narrow on purpose: a job timeout raised in here must still stop the job.
