@@ -5,6 +5,7 @@
 - `controls`: cancel, retry, and failing a task from outside its job;
 - `progress`: a running job's progress reports;
 - `exceptions`: why a job must stop, why a task cannot move as asked;
+- `updates`: the task JSON's one definition (`TaskUpdate`) and the group it is sent to;
 - `selectors`: task reads, among them the task JSON (`task_update_message`);
 - `watchdog`: heartbeats and the tasks that can no longer end by themselves;
 - `worker`: the RQ worker class (settings.RQ["WORKER_CLASS"]);
