@@ -35,7 +35,7 @@
   const setTime = (cell, when) => {
     const time = document.createElement("time");
     time.dateTime = when.toISOString();
-    time.textContent = when.toLocaleString();
+    time.textContent = App.formatTime(when);
     cell.replaceChildren(time);
   };
 

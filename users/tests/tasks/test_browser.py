@@ -1,6 +1,7 @@
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 from django.db.models import F
@@ -132,3 +133,38 @@ def test_a_page_logged_out_in_another_tab_stops_reconnecting(page, client, user,
     expect(page.locator("body")).to_have_attribute("data-task-socket", "ended")
     page.wait_for_timeout(3000)  # longer than the first reconnect delays (0.25-1 s, 0.5-2 s)
     assert len(sockets) == 1
+
+
+# How every page shows a date (core/templatetags/dates.py, App.formatTime in static/js/app.js).
+DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+def test_a_date_written_live_reads_like_one_the_server_rendered(browser, client, user, live_daphne):
+    """tasks.js writes when a task started as its update arrives; the next load shows the
+    server's: both in the one format and in UTC, in a browser set to another language and
+    time zone."""
+    context = browser.new_context(locale="de-DE", timezone_id="America/Los_Angeles")
+    context.set_default_timeout(10_000)
+    page = logged_in_page(context.new_page(), client, user, live_daphne)
+    try:
+        task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+        page.goto(f"{live_daphne}/result/")
+        expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
+        row = page.locator(f'#task-table tr[data-task-id="{task.public_id}"]')
+        created = row.locator('[data-field="created"]').inner_text()
+        assert DATE.fullmatch(created), created
+
+        # Published from a thread of its own: Playwright's event loop runs in this one.
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(start_task, task.public_id, message="Working").result()
+        expect(row.locator('[data-field="started"] time')).to_have_text(DATE)
+        live = row.locator('[data-field="started"]').inner_text()
+
+        page.reload()
+        rendered = row.locator('[data-field="started"]').inner_text()
+        assert DATE.fullmatch(rendered), rendered
+        # The page's clock and the server's: seconds apart at most, never hours.
+        gap = datetime.fromisoformat(live) - datetime.fromisoformat(rendered)
+        assert abs(gap.total_seconds()) < 10, (live, rendered)
+    finally:
+        context.close()
