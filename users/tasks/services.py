@@ -19,11 +19,7 @@ from users.models import CustomUser, Task
 from users.tasks.exceptions import JobQueueUnavailable, TaskAlreadyActive
 from users.tasks.kinds import task_kind
 from users.tasks.metrics import TASK_UPDATES_PUBLISHED
-from users.tasks.selectors import (
-    active_task_of,
-    line_head,
-    task_update_message,
-)
+from users.tasks.selectors import active_task_of, line_head, task_update_message
 from users.tasks.updates import task_updates_group
 
 logger = logging.getLogger(__name__)
