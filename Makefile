@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_PIN := $(shell grep -m1 -o '^uv==[0-9.]*' requirements/test.txt)
 
-.PHONY: run test bytecode lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
+.PHONY: run test docs screenshots bytecode lint format lock install install-dev install-test chromium elasticsearch postgresql deploy-tools bench-tools clean
 
 run: install-dev bytecode
 	$(BIN)/python -m devtools.run
@@ -22,7 +22,13 @@ test: install-test chromium elasticsearch postgresql deploy-tools bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m devtools.test_suite --databases $(TEST_DATABASES) --lanes $(TEST_LANES) -- $(PYTEST_ARGS)
+
+# The documentation site (mkdocs.yml, docs/): strict, so a page missing from the nav or a link
+# to a page or heading that does not exist fails; the site goes to .run/docs-site/ (gitignored).
+docs: install-test
+	$(BIN)/mkdocs build --strict
 
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -75,6 +81,11 @@ deploy-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    docker-compose nginx shellcheck gettext-base; }
+
+# The documentation's screenshots (docs/images/*.png), taken from `make run` in a throwaway copy
+# of the project by Debian's chromium (devtools/screenshots.py).
+screenshots: install-test chromium bytecode
+	$(BIN)/python -m devtools.screenshots
 
 # bench/web_tier.py and bench/burst.py load the servers with Debian's wrk (and run nginx).
 bench-tools: deploy-tools

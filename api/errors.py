@@ -13,14 +13,18 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from api.throttling import too_many_requests
 from core.http import RetryLater, ServiceUnavailable, error_body
 
 logger = logging.getLogger(__name__)
 
 
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
-    """DRF's handler, reshaped; a `RetryLater` (a service down: 503, a limit reached: 429)
-    answers its message with Retry-After. Anything else is left to Django (a 500)."""
+    """DRF's handler, reshaped; a `RetryLater` (a service down: 503, a limit reached: 429,
+    the API's own limit included) answers its message with Retry-After. Anything else is
+    left to Django (a 500)."""
+    if isinstance(exc, exceptions.Throttled):
+        exc = too_many_requests(exc)
     if isinstance(exc, RetryLater):
         if isinstance(exc, ServiceUnavailable):
             logger.warning("API: service unavailable: %r", exc)

@@ -163,7 +163,7 @@ class FolderSerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    """A stored document as the upload answers show it (core.uploads.document_data)."""
+    """A stored document as the upload answers show it (core.documents.uploads.document_data)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()

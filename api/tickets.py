@@ -29,7 +29,7 @@ def ticket_credential(request: Request) -> tuple[str, dict[str, Any]]:
             "credentials": request.auth.get(CREDENTIALS_CLAIM, ""),
             "until": request.auth["exp"],
         }
-    return SESSION, {"session": request._request.session.session_key}
+    return SESSION, {"session": request.session.session_key}
 
 
 def jwt_still_holds(user: CustomUser, detail: dict[str, Any]) -> bool:

@@ -91,7 +91,7 @@ class Measure:
 def create_folder(owner, folder, count, file_mib, extension, compressible):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from core.services import store_uploads
+    from core.documents.services import store_uploads
 
     words = [b"garlic", b"onion", b"simmer", b"stir", b"salt", b"2 cups", b"minced", b"\n"]
     for index in range(count):
@@ -126,7 +126,7 @@ def naive_zip_response(documents):
     """The approach the view replaces: every file read whole, the zip built in memory."""
     from django.http import HttpResponse
 
-    from core.zips import archive_names, is_compressed
+    from core.documents.zips import archive_names, is_compressed
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
@@ -139,7 +139,7 @@ def naive_zip_response(documents):
 
 
 def naive(user, folder):
-    from core.selectors import folder_documents
+    from core.documents.selectors import folder_documents
 
     with Measure() as measure:
         response = naive_zip_response(folder_documents(user, folder))
@@ -149,7 +149,7 @@ def naive(user, folder):
 
 
 def run(label, user, folder):
-    from core.selectors import folder_documents
+    from core.documents.selectors import folder_documents
 
     folder_bytes = sum(document.size for document in folder_documents(user, folder))
     streamed = stream_through_view(user, folder)

@@ -1,3 +1,6 @@
+"""The core app's one model, the documents feature's (core.documents): it stays here, where
+Django and the app's migrations find the models of the app labelled `core`."""
+
 from django.conf import settings
 from django.db import models
 

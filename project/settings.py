@@ -187,7 +187,14 @@ EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".run" / "mail"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 if "EMAIL_URL" in env:
     # django-environ's documented way: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, credentials, TLS.
-    vars().update(smtp_settings(env.email_url("EMAIL_URL")))
+    smtp = smtp_settings(env.email_url("EMAIL_URL"))
+    EMAIL_BACKEND = smtp["EMAIL_BACKEND"]
+    EMAIL_HOST = smtp["EMAIL_HOST"]
+    EMAIL_PORT = smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER = smtp["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = smtp["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = smtp["EMAIL_USE_SSL"]
 
 # Django's hashers (PBKDF2 first) unless DJANGO_PASSWORD_HASHERS names others: the test suite
 # names a fast one for the accounts it makes by the hundred (devtools/test_environment.py), and

@@ -10,6 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from django.conf import global_settings
 from django.core.management.utils import get_random_secret_key
 
 
@@ -70,7 +71,7 @@ def s3_storage(
     from botocore.config import Config
 
     return {
-        "BACKEND": "core.storage.StreamingS3Storage",
+        "BACKEND": "core.documents.storage.StreamingS3Storage",
         "OPTIONS": {
             "bucket_name": bucket_name,
             "endpoint_url": endpoint_url,
@@ -98,11 +99,22 @@ def development_secret_key(key_file: Path) -> str:
     return key_file.read_text().strip()
 
 
+# The settings of Django's SMTP backend that EMAIL_URL gives.
+SMTP_SETTINGS = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+)
+
+
 def smtp_settings(config: dict[str, Any]) -> dict[str, Any]:
-    """Django's EMAIL_* settings from django-environ's parse of EMAIL_URL, without the values
-    the URL left out (no port: Django's default 25; no user: no log-in)."""
+    """SMTP_SETTINGS from django-environ's parse of EMAIL_URL; a value the URL leaves out is
+    Django's default (no port: 25; no user: no log-in)."""
     return {
-        name: value
-        for name, value in config.items()
-        if value is not None and name not in ("EMAIL_FILE_PATH", "OPTIONS")
+        name: getattr(global_settings, name) if config.get(name) is None else config[name]
+        for name in SMTP_SETTINGS
     }

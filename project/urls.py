@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/api-keys/<str:key_id>/revoke/", api_pages.revoke, name="api_key_revoke"),
     path("accounts/", include("users.accounts.urls")),
     path("students/", include("students.urls")),
-    path("core/", include("core.urls")),
+    path("core/", include("core.documents.urls")),
     # django-rq serves its own Prometheus page once prometheus_client is installed; ours
     # (/metrics) has its queue metrics and more, and theirs keeps a `name[]` filter for every
     # later scrape (a module-level registry replaced in place), then fails with a 500.

@@ -68,7 +68,8 @@ class LiveGeneration(models.Model):
 
 def live_generation_number() -> Coalesce:
     """The live generation as an SQL expression (0 until a LiveGeneration row exists): each
-    statement reads the committed pointer once."""
+    statement reads the committed pointer once. The one definition: `Student.objects`
+    filters on it, and the database search backend compiles it into its own SQL."""
     return Coalesce(
         models.Subquery(LiveGeneration.objects.filter(pk=LIVE_GENERATION_ID).values("number")[:1]),
         models.Value(0),

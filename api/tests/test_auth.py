@@ -8,11 +8,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from api.models import UserAPIKey
 from api.tests.conftest import client_with_key, tokens_for
+from api.throttling import SiteRateLimitThrottle
 from api.tokens import ENDED
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +237,18 @@ def test_the_limit_counts_per_user_and_per_key(user, password, settings):
     # A key has a budget of its own.
     keyed = client_with_key(user)
     assert keyed.get("/api/v1/me/").status_code == 200
+
+
+def test_the_limit_is_a_throttle_as_drf_defines_one(rf, settings):
+    """Past the limit `allow_request` answers False and `wait()` the seconds to wait, from
+    which DRF raises Throttled (the tests above see the 429 the handler makes of it)."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "1/minute"}
+    request = Request(rf.get("/api/v1/recipes/"))
+    allowed, refused = SiteRateLimitThrottle(), SiteRateLimitThrottle()
+    assert allowed.allow_request(request, view=None)
+    assert allowed.wait() is None
+    assert not refused.allow_request(request, view=None)
+    assert 1 <= refused.wait() <= 60
 
 
 def test_anonymous_reads_are_limited_per_address(db, settings):

@@ -1,14 +1,18 @@
 """Recipes, foods, students, tasks, documents and `me` through the API: the same rules as
 the pages, and nobody sees another user's things."""
 
+import asyncio
 import io
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import AsyncClient
 from rest_framework.test import APIClient
 
+from api.tests.conftest import tokens_for
 from cookbook.models import Food, Recipe
 from cookbook.services import create_recipe
 from core.models import Document
@@ -328,6 +332,25 @@ def test_upload_list_and_download_a_folder(jwt_client, media):
         "a.txt": b"alpha",
         "b.txt": b"beta",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_a_folder_zip_streams_from_an_async_iterator(jwt_client, user, password, media):
+    upload(jwt_client, "reports", ("a.txt", b"alpha"))
+    access = tokens_for(user.email, password)["access"]
+
+    async def download():
+        response = await AsyncClient().get(
+            "/api/v1/folders/reports/zip/", headers={"Authorization": f"Bearer {access}"}
+        )
+        assert response.status_code == 200, response.content
+        assert response.is_async  # read one chunk at a time, not whole before the first byte
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    # Its own loop in its own thread: the session's Playwright keeps one in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        body = pool.submit(asyncio.run, download()).result()
+    assert zipfile.ZipFile(io.BytesIO(body)).read("a.txt") == b"alpha"
 
 
 def test_another_users_folder_is_a_404(jwt_client, other_client, media):

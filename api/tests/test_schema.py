@@ -17,7 +17,7 @@ from api.models import UserAPIKey
 from api.tests.conftest import client_with_jwt, tokens_for
 from cookbook.models import Food
 from cookbook.services import create_recipe
-from core.services import store_uploads
+from core.documents.services import store_uploads
 from students.tests.factories import make_students
 from users.models import Task
 from users.tasks.services import create_task

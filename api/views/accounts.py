@@ -109,7 +109,10 @@ class TokenObtainView(BearerChallengeMixin, APIView):
     def post(self, request: Request) -> Response:
         credentials = TokenObtainSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        # `username` is the name Django's backends and django-axes count log-ins by.
+        # `username` is the name Django's backends and django-axes count log-ins by. Axes
+        # marks a locked-out login on the request it is given, and its middleware answers the
+        # lockout (users.accounts.lockout's 429) from that mark on Django's request: give it
+        # that one.
         user = authenticate(
             request._request,
             username=credentials.validated_data["email"].strip(),
@@ -230,7 +233,7 @@ class WebsocketTicketView(APIView):
         ticket = issue_websocket_ticket(
             user_id=request.user.pk, credential=credential, detail=detail
         )
-        url = websocket_url_for(request._request)
+        url = websocket_url_for(request)
         if not url.startswith(("ws://", "wss://")):
             scheme = "wss" if request.is_secure() else "ws"
             url = f"{scheme}://{request.get_host()}{url}"

@@ -1,5 +1,6 @@
 """The user's own folders and documents: list them, upload (the upload page's limits,
-quota and key rules: `core.uploads`, `core.services`), and a folder as a streamed zip."""
+quota and key rules: `core.documents.uploads`, `core.documents.services`), and a folder as a
+streamed zip."""
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -23,10 +24,15 @@ from api.serializers import (
     UploadAnswerSerializer,
     UploadSerializer,
 )
+from core.documents.selectors import documents_of, folder_summaries
+from core.documents.uploads import (
+    UploadRejected,
+    admit_upload,
+    document_data,
+    store_admitted_upload,
+)
+from core.documents.zips import folder_zip_response
 from core.http import error_body
-from core.selectors import documents_of, folder_summaries
-from core.uploads import UploadRejected, admit_upload, document_data, store_admitted_upload
-from core.zips import folder_zip_response
 
 DOCUMENT_EXAMPLE = {
     "id": 12,
@@ -74,7 +80,7 @@ class FolderZipView(APIView):
         examples=[OpenApiExample("Zip", value="PK\u0003\u0004…", response_only=True)],
     )
     def get(self, request: Request, folder: str) -> StreamingHttpResponse:
-        response = folder_zip_response(request._request, owner=request.user, raw_folder=folder)
+        response = folder_zip_response(request, owner=request.user, raw_folder=folder)
         if response is None:
             raise NotFound("You have no folder of that name.")
         return response
@@ -137,9 +143,9 @@ class DocumentListView(APIView):
     def post(self, request: Request) -> Response:
         try:
             # The limits go on the body before anything reads it (request.data below).
-            admitted = admit_upload(request._request, owner=request.user)
+            admitted = admit_upload(request, owner=request.user)
             folder, documents = store_admitted_upload(
-                request._request,
+                request,
                 admitted,
                 owner=request.user,
                 data=request.POST,

@@ -107,7 +107,7 @@ class StudentViewSet(viewsets.ReadOnlyModelViewSet[Student]):
     def search(self, request: Request) -> Response:
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        SEARCH.hit(request._request)
+        SEARCH.hit(request)
         text = query.validated_data["q"]
         answer = search_students(text)
         return Response(answer.as_json(text))

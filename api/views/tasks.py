@@ -189,7 +189,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
         return Response(TaskSerializer(self.get_object()).data)
 
     def create(self, request: Request) -> Response:
-        JOB_START.hit(request._request)
+        JOB_START.hit(request)
         start = TaskStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         try:

@@ -19,8 +19,8 @@ The package, in the shape of Wagtail's search backends:
 - `api`: the functions below, each asking the backend in use;
 - `backends`: `get_search_backend()` (chosen once), the interface every backend implements
   (`backends.base`), the database backend and its vendor flavours (`backends.database`),
-  the Elasticsearch backend (`backends.elasticsearch`);
-- `rebuilder`: whole generations switched in at once behind the Elasticsearch alias;
+  the Elasticsearch backend (`backends.elasticsearch`: its client, the backend, and the
+  rebuilder that switches whole generations in at once behind the alias);
 - `autosync`: whether each save and delete is sent to the index;
 - `outbox`: the changes on their way to the index, applied by a worker;
 - `reconcile`: the periodic comparison of the index with the database, by range of ids.
@@ -31,8 +31,10 @@ from students.search.api import (
     SearchAnswer,
     delete_index,
     ensure_index,
+    generation_index,
     index_students,
     ping,
+    rebuild_index,
     refresh_index,
     remove_students,
     search_backend,
@@ -42,9 +44,10 @@ from students.search.api import (
 from students.search.autosync import autosync_enabled, autosync_suspended
 from students.search.backends import get_search_backend
 from students.search.backends.base import MAX_RESULTS, SearchUnavailable, StudentRow
-from students.search.backends.elasticsearch import ENGINE_ERRORS, index_alias, student_source
+from students.search.backends.elasticsearch.backend import student_source
+from students.search.backends.elasticsearch.client import ENGINE_ERRORS
+from students.search.backends.elasticsearch.rebuilder import index_alias
 from students.search.outbox import drain_outbox
-from students.search.rebuilder import generation_index, rebuild_index
 
 __all__ = [
     "ENGINE_ERRORS",

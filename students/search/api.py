@@ -3,12 +3,18 @@ asks the backend in use (`get_search_backend()`)."""
 
 import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
 from students.metrics import SEARCH_LATENCY
 from students.models import Student
 from students.search.backends import get_search_backend
-from students.search.backends.base import BULK_CHUNK_SIZE, MAX_RESULTS, StudentRow
+from students.search.backends.base import (
+    BULK_CHUNK_SIZE,
+    MAX_RESULTS,
+    GenerationTarget,
+    StudentRow,
+)
 
 # Shorter queries (once trimmed) answer nothing: too many students start with one letter.
 MIN_QUERY_LENGTH = 2
@@ -105,6 +111,32 @@ def sync_index_when_missing() -> int:
         return 0
     sent = index_students(Student.objects.order_by("pk"))
     refresh_index()
+    return sent
+
+
+def generation_index() -> AbstractContextManager[GenerationTarget]:
+    """A target for a whole new generation, switched in as the one in service.
+
+    Write to its `name` (`index_students(..., index=target.name)`), call `switch()` once it
+    is complete (inside the database transaction that retires the previous generation, so
+    that a failed commit switches back). Until then searches and the search outbox read and
+    write the previous index through the alias. After the block the previous index is
+    deleted. When the block fails, the alias stays on (or returns to) the previous index and
+    the new one is deleted. Changes that the outbox applies through the alias while the new
+    index fills are those of the previous generation's students, which the switch deletes;
+    a student that outlives the switch is applied after it, into the new index. On the
+    database backend the target has no name and its switch does nothing.
+    """
+    return get_search_backend().generation()
+
+
+def rebuild_index() -> int:
+    """Fill a fresh index from the database and switch the alias to it; return how many
+    students were indexed. Searches answer from the previous index until the switch."""
+    backend = get_search_backend()
+    with backend.generation() as target:
+        sent = backend.index(Student.objects.order_by("pk"), index=target.name)
+        target.switch()
     return sent
 
 

@@ -35,7 +35,7 @@ from students.models import LiveGeneration, SearchOutbox, Student
 from students.search.autosync import autosync_enabled
 from students.search.backends import get_search_backend
 from students.search.backends.base import SearchBackend
-from students.search.backends.elasticsearch import ENGINE_ERRORS
+from students.search.backends.elasticsearch.client import ENGINE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from students.models import SearchReconciliation, Student, document_checksum
 from students.search.backends import get_search_backend
 from students.search.backends.base import SearchBackend
-from students.search.backends.elasticsearch import ENGINE_ERRORS
+from students.search.backends.elasticsearch.client import ENGINE_ERRORS
 from students.search.outbox import drain_outbox, queue_students
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from django.test import override_settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as websocket_connect
 
-from core.uploads import MULTIPART_OVERHEAD_BYTES
+from core.documents.uploads import MULTIPART_OVERHEAD_BYTES
 from devtools.live import start_daphne, start_gunicorn
 from devtools.multipart import multipart_body
 from devtools.nginx_server import (

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 
-from core.services import delete_documents_of
+from core.documents.services import delete_documents_of
 from users.accounts.forms import SignupForm
 from users.accounts.mail import send_account_mail, send_account_mail_later
 from users.accounts.verification import (

@@ -10,7 +10,7 @@ from students.search import (
     index_alias,
     rebuild_index,
 )
-from students.search.backends.elasticsearch import ElasticsearchBackend
+from students.search.backends.elasticsearch.backend import ElasticsearchBackend
 
 
 def on_elasticsearch() -> bool:

@@ -16,7 +16,7 @@ from django.dispatch import receiver
 
 from students.search.backends.base import SearchBackend
 from students.search.backends.database import DatabaseBackend
-from students.search.backends.elasticsearch import ElasticsearchBackend
+from students.search.backends.elasticsearch.backend import ElasticsearchBackend
 
 # The settings a backend is built from.
 BACKEND_SETTINGS = frozenset({"ELASTICSEARCH_URL", "ELASTICSEARCH_DSL"})

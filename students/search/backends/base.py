@@ -2,8 +2,9 @@
 
 A backend answers queries (`search`), keeps its index in step with the database (`index`,
 `remove`, `refresh`), makes sure that index exists (`ensure_ready`, `delete_index`), fills a
-whole new generation beside the one in service (`generation`, see students.search.rebuilder)
-and reports its health. `students.search.backends.get_search_backend()` picks the one in use.
+whole new generation beside the one in service (`generation`, see
+students.search.api.generation_index) and reports its health.
+`students.search.backends.get_search_backend()` picks the one in use.
 """
 
 from abc import ABC, abstractmethod
@@ -133,7 +134,7 @@ class SearchBackend(ABC):
     @abstractmethod
     def generation(self) -> AbstractContextManager[GenerationTarget]:
         """A target for a whole new generation, in service once switched (see
-        students.search.rebuilder.generation_index)."""
+        students.search.api.generation_index)."""
 
     def health(self) -> dict[str, str]:
         """What /healthz reports of search; raises when the engine does not answer."""

@@ -9,12 +9,13 @@ bulk index functions have nothing to do here.
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import ClassVar
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models.sql import Query
 
-from students.models import LIVE_GENERATION_ID, LiveGeneration, Student
+from students.models import Student, live_generation_number
 from students.search.backends.base import (
     BULK_CHUNK_SIZE,
     RESULT_FIELDS,
@@ -26,18 +27,24 @@ from students.search.backends.base import (
 )
 
 TABLE = Student._meta.db_table
-# Only the students of the live generation are found (see students.generations).
-LIVE_GENERATION = (
-    f"COALESCE((SELECT number FROM {LiveGeneration._meta.db_table} "  # noqa: S608 - constants only
-    f"WHERE id = {LIVE_GENERATION_ID}), 0)"
-)
+
+
+def live_generation_sql() -> tuple[str, list[Any]]:
+    """The live generation as `Student.objects` reads it (students.models'
+    `live_generation_number()`), compiled for the database: SQL and its parameters."""
+    query = Query(Student)
+    expression = live_generation_number().resolve_expression(query)
+    sql, params = query.get_compiler(connection=connection).compile(expression)
+    return sql, list(params)
 
 
 class Flavour(ABC):
-    """How one database vendor matches tokens: one SQL statement taking the match
-    expression and the limit."""
+    """How one database vendor matches tokens: one SQL statement whose parameters are the
+    match expression, the live generation's and the limit, in that order."""
 
-    sql: ClassVar[str]
+    @abstractmethod
+    def sql(self, live_generation: str) -> str:
+        """The statement, among the students of `live_generation` (an SQL expression)."""
 
     @abstractmethod
     def match(self, tokens: Sequence[str]) -> str:
@@ -48,12 +55,15 @@ class SQLiteFTS5(Flavour):
     """The external-content FTS5 table over `search_terms`."""
 
     fts_table = "students_student_fts"
-    sql = (
-        f"SELECT {', '.join(f'student.{field}' for field in RESULT_FIELDS)} "  # noqa: S608 - constants only
-        f"FROM {fts_table} JOIN {TABLE} AS student ON student.id = {fts_table}.rowid "
-        f"WHERE {fts_table} MATCH %s AND student.generation = {LIVE_GENERATION} "
-        "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
-    )
+
+    def sql(self, live_generation: str) -> str:
+        fts_table = self.fts_table
+        return (
+            f"SELECT {', '.join(f'student.{field}' for field in RESULT_FIELDS)} "  # noqa: S608 - constants only
+            f"FROM {fts_table} JOIN {TABLE} AS student ON student.id = {fts_table}.rowid "
+            f"WHERE {fts_table} MATCH %s AND student.generation = {live_generation} "
+            "ORDER BY student.last_name, student.first_name, student.id LIMIT %s"
+        )
 
     def match(self, tokens: Sequence[str]) -> str:
         # Each token is quoted and made a prefix; tokens hold letters and digits only.
@@ -64,11 +74,14 @@ class PostgresFullText(Flavour):
     """The GIN index over `search_terms`; the expression below is the index's own."""
 
     search_vector = "to_tsvector('simple'::regconfig, search_terms)"
-    sql = (
-        f"SELECT {', '.join(RESULT_FIELDS)} FROM {TABLE} "  # noqa: S608 - constants only
-        f"WHERE {search_vector} @@ to_tsquery('simple', %s) AND generation = {LIVE_GENERATION} "
-        "ORDER BY last_name, first_name, id LIMIT %s"
-    )
+
+    def sql(self, live_generation: str) -> str:
+        return (
+            f"SELECT {', '.join(RESULT_FIELDS)} FROM {TABLE} "  # noqa: S608 - constants only
+            f"WHERE {self.search_vector} @@ to_tsquery('simple', %s) "
+            f"AND generation = {live_generation} "
+            "ORDER BY last_name, first_name, id LIMIT %s"
+        )
 
     def match(self, tokens: Sequence[str]) -> str:
         return " & ".join(f"{token}:*" for token in tokens)
@@ -83,6 +96,9 @@ class DatabaseBackend(SearchBackend):
 
     def __init__(self, flavour: Flavour) -> None:
         self.flavour = flavour
+        # Only the students of the live generation are found (see students.generations).
+        live_generation, self.live_generation_params = live_generation_sql()
+        self.sql = flavour.sql(live_generation)
 
     @classmethod
     def for_vendor(cls, vendor: str) -> "DatabaseBackend":
@@ -97,7 +113,8 @@ class DatabaseBackend(SearchBackend):
 
     def run_query(self, tokens: Sequence[str], limit: int) -> list[StudentRow]:
         with connection.cursor() as cursor:
-            cursor.execute(self.flavour.sql, [self.flavour.match(tokens), limit])
+            params = [self.flavour.match(tokens), *self.live_generation_params, limit]
+            cursor.execute(self.sql, params)
             return [student_row(row) for row in cursor.fetchall()]
 
     def index(

@@ -1,7 +1,7 @@
 from elasticsearch import Elasticsearch
 
 from students.search import get_search_backend
-from students.search.backends.elasticsearch import ElasticsearchBackend
+from students.search.backends.elasticsearch.backend import ElasticsearchBackend
 
 
 def engine() -> Elasticsearch:

@@ -4,7 +4,7 @@ import pytest
 
 from students.search import get_search_backend, search_backend
 from students.search.backends.database import DatabaseBackend
-from students.search.backends.elasticsearch import ElasticsearchBackend
+from students.search.backends.elasticsearch.backend import ElasticsearchBackend
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

@@ -5,7 +5,7 @@ import pytest
 from elasticsearch.dsl.connections import connections
 
 from students.search import get_search_backend, search_students
-from students.search.backends.elasticsearch import ElasticsearchBackend
+from students.search.backends.elasticsearch.backend import ElasticsearchBackend
 from students.tests.factories import make_students
 from students.tests.search.contract import SearchBackendContract, names
 

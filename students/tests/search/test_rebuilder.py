@@ -14,11 +14,11 @@ from students.search import (
     generation_index,
     index_alias,
     index_students,
-    rebuilder,
     refresh_index,
     search_students,
     sync_index_when_missing,
 )
+from students.search.backends.elasticsearch import rebuilder
 from students.tests.factories import make_students
 from students.tests.search.engine import engine
 

@@ -17,8 +17,8 @@ from django.utils.encoding import force_bytes
 from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 
+from core.documents.services import store_uploads
 from core.models import Document
-from core.services import store_uploads
 from devtools.processes import free_loopback_port
 from devtools.smtp_server import SMTPServer, body, link_in
 from users.accounts import mail

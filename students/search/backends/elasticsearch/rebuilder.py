@@ -1,25 +1,25 @@
-"""The atomic rebuilder: a whole new generation of students goes into service at once.
+"""The alias the app searches through, the concrete indices behind it, and the atomic
+rebuilder: a whole new generation of students goes into service at once.
 
-A job that replaces the student directory (the CRUD job, `search_index --rebuild`) writes the
-new generation into a fresh concrete index beside the one in service, then moves the alias
-to it in one atomic `_aliases` call, so searches see either the previous generation or the
-new one, never half of each. The previous index is then dropped whole. Unaliased indices
-that a killed job left behind are cleaned up by the next one.
+The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
+concrete index (`students-<suffix>`). A job that replaces the student directory (the CRUD
+job, `search_index --rebuild`) writes the new generation into a fresh concrete index beside
+the one in service, then moves the alias to it in one atomic `_aliases` call, so searches see
+either the previous generation or the new one, never half of each. The previous index is then
+dropped whole. Unaliased indices that a killed job left behind are cleaned up by the next one.
 """
 
 import logging
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from elasticsearch import NotFoundError
+from elasticsearch import Elasticsearch, NotFoundError
 
-from students.models import Student
-from students.search.backends import get_search_backend
-from students.search.backends.base import GenerationTarget
-from students.search.backends.elasticsearch import ENGINE_ERRORS, ElasticsearchBackend
+from students.documents import StudentDocument
+from students.search.backends.elasticsearch.client import ENGINE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +31,40 @@ FILLING_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
 UNFINISHED_INDEX_AGE_SECONDS = 3600
 
 
+def index_alias() -> str:
+    """The name searches and writes use: an alias of the concrete index in service."""
+    name: str = StudentDocument._index._name
+    return name
+
+
+def create_index(
+    client: Elasticsearch,
+    name: str,
+    *,
+    alias: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create index `name` with the document's mappings and settings (`overrides` on top of
+    them), behind `alias` when given; return its own settings, without the overrides."""
+    body = StudentDocument._index.clone(name=name).to_dict()
+    own_settings: dict[str, Any] = body.get("settings", {})
+    client.indices.create(
+        index=name,
+        mappings=body["mappings"],
+        settings={**own_settings, **(overrides or {})},
+        aliases={alias: {}} if alias else None,
+    )
+    return own_settings
+
+
 class GenerationIndex:
     """A fresh concrete index that a whole generation of students is written into while
-    searches keep reading the previous one through the alias (see `generation_index`)."""
+    searches keep reading the previous one through the alias (see
+    students.search.api.generation_index)."""
 
-    def __init__(self, backend: ElasticsearchBackend) -> None:
-        self.backend = backend
-        self.client = backend.client
-        self.alias = backend.alias
+    def __init__(self, client: Elasticsearch, alias: str) -> None:
+        self.client = client
+        self.alias = alias
         self.name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
         self.settings: dict[str, Any] = {}  # the index's own settings, put back when filled
         self.filled = False
@@ -46,7 +72,7 @@ class GenerationIndex:
         self.switched = False
 
     def create(self) -> None:
-        self.settings = self.backend.create_index(self.name, overrides=FILLING_SETTINGS)
+        self.settings = create_index(self.client, self.name, overrides=FILLING_SETTINGS)
 
     def finish_filling(self) -> None:
         """Put the index's own settings back (refreshes, replicas) and make every
@@ -72,7 +98,6 @@ class GenerationIndex:
                 actions.append({"remove": {"index": old, "alias": self.alias}})
         self.client.indices.update_aliases(actions=actions)
         self.switched = True
-        self.backend.index_known = True
 
     def switch_back(self) -> None:
         """Point the alias at the indices it served before `switch()` (all but a concrete
@@ -104,9 +129,10 @@ class GenerationIndex:
 
 
 @contextmanager
-def new_generation(backend: ElasticsearchBackend) -> Iterator[GenerationIndex]:
-    """Elasticsearch's `generation_index()`: a fresh index switched in as the alias's."""
-    target = GenerationIndex(backend)
+def new_generation(client: Elasticsearch, alias: str) -> Iterator[GenerationIndex]:
+    """Elasticsearch's `generation_index()` (students.search.api): a fresh index switched in
+    as the one behind `alias`."""
+    target = GenerationIndex(client, alias)
     target.drop_unfinished()
     target.create()
     try:
@@ -128,29 +154,3 @@ def new_generation(backend: ElasticsearchBackend) -> Iterator[GenerationIndex]:
             target.client.indices.delete(index=previous, ignore_unavailable=True)
         except ENGINE_ERRORS:
             logger.exception("Could not delete the previous search index %s", previous)
-
-
-def generation_index() -> AbstractContextManager[GenerationTarget]:
-    """A target for a whole new generation, switched in as the one in service.
-
-    Write to its `name` (`index_students(..., index=target.name)`), call `switch()` once it
-    is complete (inside the database transaction that retires the previous generation, so
-    that a failed commit switches back). Until then searches and the search outbox read and
-    write the previous index through the alias. After the block the previous index is
-    deleted. When the block fails, the alias stays on (or returns to) the previous index and
-    the new one is deleted. Changes that the outbox applies through the alias while the new
-    index fills are those of the previous generation's students, which the switch deletes;
-    a student that outlives the switch is applied after it, into the new index. On the
-    database backend the target has no name and its switch does nothing.
-    """
-    return get_search_backend().generation()
-
-
-def rebuild_index() -> int:
-    """Fill a fresh index from the database and switch the alias to it; return how many
-    students were indexed. Searches answer from the previous index until the switch."""
-    backend = get_search_backend()
-    with backend.generation() as target:
-        sent = backend.index(Student.objects.order_by("pk"), index=target.name)
-        target.switch()
-    return sent

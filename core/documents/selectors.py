@@ -1,4 +1,4 @@
-"""Reads of the core app: the users' folders and their documents."""
+"""Reads of the documents feature: the users' folders and their documents."""
 
 from typing import TYPE_CHECKING, Any
 

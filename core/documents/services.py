@@ -1,4 +1,4 @@
-"""Writes of the core app: storing uploaded files as documents, deleting them."""
+"""Writes of the documents feature: storing uploaded files as documents, deleting them."""
 
 import hashlib
 import logging
@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
-from core.content_types import sniff_content_type
+from core.documents.content_types import sniff_content_type
 from core.models import FOLDER_MAX_LENGTH, ORIGINAL_NAME_MAX_LENGTH, Document
 from core.text import has_control_characters, without_control_characters
 

@@ -3,7 +3,7 @@
 Everything that can be decided before a byte of the body is read is decided first
 (`admit_upload`: the declared size, the owner's quota, the hourly byte limit), and the
 size-limiting upload handlers are put in place; then the parsed form is checked and stored
-(`store_admitted_upload`, through `core.services.store_uploads`). Every refusal is an
+(`store_admitted_upload`, through `core.documents.services.store_uploads`). Every refusal is an
 `UploadRejected` with the status and the sentence the client reads; nothing is stored then.
 """
 
@@ -16,12 +16,12 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
-from core.forms import UploadForm
+from core.documents.forms import UploadForm
+from core.documents.selectors import storage_used
+from core.documents.services import StorageUnavailable, store_uploads
+from core.documents.upload_handlers import FileSizeLimitHandler
 from core.models import Document
 from core.ratelimits import UPLOAD_BYTES
-from core.selectors import storage_used
-from core.services import StorageUnavailable, store_uploads
-from core.upload_handlers import FileSizeLimitHandler
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
@@ -69,7 +69,8 @@ def too_large_message(file_name: str | None = None) -> str:
 
 def admit_upload(request: HttpRequest, *, owner: "_User") -> AdmittedUpload:
     """Refuse what the declared size already rules out, and install the size-limiting
-    handlers on `request` (the Django request; call it before anything reads the body).
+    handlers on `request` (Django's, or DRF's, whose parsers take them from it; call it
+    before anything reads the body).
     Raises UploadRejected, or TooManyRequests past the hourly byte limit."""
     try:
         content_length = int(request.META.get("CONTENT_LENGTH") or 0)

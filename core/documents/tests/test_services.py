@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.services import clean_folder_name, clean_original_name, document_key
+from core.documents.services import clean_folder_name, clean_original_name, document_key
 
 
 class Owner:

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.services import clean_folder_name
+from core.documents.services import clean_folder_name
 
 
 class MultipleFileInput(forms.ClearableFileInput):

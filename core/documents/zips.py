@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, cast
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
+from core.documents.selectors import folder_documents
+from core.documents.services import clean_folder_name
 from core.models import Document
 from core.ratelimits import ZIP_DOWNLOADS
-from core.selectors import folder_documents
-from core.services import clean_folder_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
@@ -117,12 +116,18 @@ def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
     return next(iterator, None)
 
 
+def _served_over_asgi(request: HttpRequest) -> bool:
+    """Whether an ASGI server serves `request`: Django's ASGI requests carry the connection's
+    scope (and DRF's Request hands attributes on to the Django request it wraps)."""
+    return hasattr(request, "scope")
+
+
 def folder_zip_response(
     request: HttpRequest, *, owner: "_User", raw_folder: str
 ) -> StreamingHttpResponse | None:
     """The owner's folder named `raw_folder` as a streamed `<folder>.zip`, or None when the
     owner has no such folder. Holds one of the owner's ZIP_DOWNLOADS slots while it streams
-    (TooManyRequests when none is free)."""
+    (TooManyRequests when none is free). `request` is Django's or DRF's."""
     try:
         folder = clean_folder_name(raw_folder)
     except ValidationError:
@@ -134,7 +139,7 @@ def folder_zip_response(
     chunks = lease.hold_while(folder_zip_chunks(folder, documents))
     response = StreamingHttpResponse(
         # Under ASGI a plain iterator would be read whole before the first byte is sent.
-        in_worker_threads(chunks) if isinstance(request, ASGIRequest) else chunks,
+        in_worker_threads(chunks) if _served_over_asgi(request) else chunks,
         content_type="application/zip",
     )
     # Never None for an attachment (only an inline response without a name has no header).

@@ -1,9 +1,8 @@
-"""Search on Elasticsearch: the query, the bulk sync and the index behind its alias.
+"""Search on Elasticsearch: the query, the bulk sync and the index's health.
 
-The name the app uses (`ELASTICSEARCH_STUDENTS_INDEX`, "students") is an alias of one
-concrete index (`students-<suffix>`). Searches, the search outbox and the bulk writes go
-through the alias; a whole new generation is written into a fresh concrete index beside it
-and the alias moves to that index in one atomic call (students.search.rebuilder).
+Searches, the search outbox and the bulk writes go through the alias of the concrete index
+in service; a whole new generation is written into a fresh concrete index beside it and the
+alias moves to that index in one atomic call (see the rebuilder module beside this one).
 
 Every word of the query must start a word of the first name, last name or email (the
 `terms` field, folded in Python as the query is), with typo tolerance on top; results are
@@ -12,21 +11,13 @@ ranked exact words first, then prefixes, then typos.
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
-from elasticsearch import (
-    ApiError,
-    BadRequestError,
-    Elasticsearch,
-    NotFoundError,
-    TransportError,
-)
-from elasticsearch.dsl.connections import connections
-from elasticsearch.helpers import BulkIndexError, streaming_bulk
+from elasticsearch import BadRequestError, NotFoundError
+from elasticsearch.helpers import streaming_bulk
 
-from students.documents import StudentDocument
 from students.models import Student
 from students.search.backends.base import (
     BULK_CHUNK_SIZE,
@@ -37,21 +28,19 @@ from students.search.backends.base import (
     StudentRow,
     student_row,
 )
+from students.search.backends.elasticsearch.client import ENGINE_ERRORS, client_for
+from students.search.backends.elasticsearch.rebuilder import (
+    create_index,
+    index_alias,
+    new_generation,
+)
 
 logger = logging.getLogger(__name__)
 
-# What the client raises when the engine does not answer or refuses a request.
-ENGINE_ERRORS = (ApiError, TransportError, BulkIndexError)
 SEARCH_TIMEOUT_SECONDS = 2
 # One typo from 4 letters, two from 8; the first letter is taken as typed. Fewer, cheaper
 # expansions than plain AUTO on every keystroke's short prefix.
 TYPO_TOLERANCE = {"fuzziness": "AUTO:4,8", "prefix_length": 1, "max_expansions": 20}
-
-
-def index_alias() -> str:
-    """The name searches and writes use: an alias of the concrete index in service."""
-    name: str = StudentDocument._index._name
-    return name
 
 
 def student_source(student: Student) -> dict[str, Any]:
@@ -66,22 +55,6 @@ def student_source(student: Student) -> dict[str, Any]:
         "terms": student.folded_terms(),
         "checksum": student.index_checksum(),
     }
-
-
-def client_for(url: str, options: Mapping[str, Any]) -> Elasticsearch:
-    """The process's client for `url`, made the "default" connection (django-elasticsearch-dsl's
-    commands use it).
-
-    elasticsearch-dsl's connection registry keeps one client (and its pool of keep-alive
-    connections) per URL, so that a setting switched back and forth at run time (tests, the
-    search benchmark) does not reconnect every time.
-    """
-    try:
-        client: Elasticsearch = connections.get_connection(url)
-    except KeyError:
-        client = connections.create_connection(url, **{**options, "hosts": url})
-    connections.add_connection("default", client)
-    return client
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -260,7 +233,7 @@ class ElasticsearchBackend(SearchBackend):
             # indices behind one alias (writes through an alias need exactly one).
             first = f"{self.alias}-initial"
             try:
-                self.create_index(first, alias=self.alias)
+                create_index(self.client, first, alias=self.alias)
             except BadRequestError as exc:
                 if exc.error != "resource_already_exists_exception":
                     raise
@@ -279,30 +252,12 @@ class ElasticsearchBackend(SearchBackend):
             self.client.indices.delete(index=sorted(names))
         self.index_known = False
 
-    def create_index(
-        self,
-        name: str,
-        *,
-        alias: str | None = None,
-        overrides: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Create index `name` with the document's mappings and settings (`overrides` on
-        top of them); return its own settings, without the overrides."""
-        body = StudentDocument._index.clone(name=name).to_dict()
-        own_settings: dict[str, Any] = body.get("settings", {})
-        self.client.indices.create(
-            index=name,
-            mappings=body["mappings"],
-            settings={**own_settings, **(overrides or {})},
-            aliases={alias: {}} if alias else None,
-        )
-        return own_settings
-
-    def generation(self) -> AbstractContextManager[GenerationTarget]:
-        # The rebuilder builds on this module: imported when first needed.
-        from students.search.rebuilder import new_generation
-
-        return new_generation(self)
+    @contextmanager
+    def generation(self) -> Iterator[GenerationTarget]:
+        with new_generation(self.client, self.alias) as target:
+            yield target
+        # The switch left an index behind the alias: writes need not look for it again.
+        self.index_known = True
 
     def ping(self) -> str:
         """The cluster health status ("green", "yellow"); raises when it does not answer."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from core.documents import views
 
 urlpatterns = [
     path("upload/", views.upload, name="upload"),

@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import AsyncClient, Client
 
+from core.documents.services import store_uploads
 from core.models import Document
-from core.services import store_uploads
 from devtools.moto_server import new_bucket, s3_storage_for, start_moto_server
 from devtools.processes import stop_process
 
@@ -193,7 +193,7 @@ def test_s3_gone_mid_download_ends_the_stream_with_a_logged_error(
 
 
 def test_an_abandoned_async_download_closes_the_zip_and_its_files():
-    from core.zips import in_worker_threads
+    from core.documents.zips import in_worker_threads
 
     closed = []
 
