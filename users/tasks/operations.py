@@ -74,7 +74,7 @@ def _phases(runs: list[Task], kinds: list[TaskKind]) -> BarChart:
 
 
 def _phases_description(kind: TaskKind) -> str:
-    """ "Create, verify, update and delete stacked", with the kind's note."""
+    """How the phases chart describes a kind's phases: which are stacked, and its note."""
     *first, last = kind.phases
     names = f"{', '.join(first)} and {last}" if first else last
     note = f" ({kind.phases_note})" if kind.phases_note else ""
