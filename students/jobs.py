@@ -6,8 +6,8 @@ Every way a job can end badly reaches `fail_crud_task`: an exception or a job ti
 the job calls the `on_failure` callback; a work horse killed under a living worker calls
 the worker's work-horse-killed handler (users.tasks.worker); a job that RQ lost, a worker that
 stopped sending heartbeats and a job past its time limit are found by the periodic
-maintenance (users.tasks.watchdog); staff can end a stuck task from the admin. The last
-four go through the kind's `fail`.
+maintenance (users.tasks.watchdog); staff can end a stuck task from the admin. All but the
+first go through the kind's `fail` (users.tasks.controls.interrupt_task).
 
 People read the task's message: what happened in plain words, which students are in place,
 and an error id; the detail (the traceback) is logged under that id and kept in the task's
