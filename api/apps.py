@@ -8,7 +8,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api.tickets import API_KEY, JWT, api_key_still_holds, jwt_still_holds
-        from users.services.websocket_tickets import register_ticket_credential
+        from users.sockets.tickets import register_ticket_credential
 
         register_ticket_credential(JWT, jwt_still_holds)
         register_ticket_credential(API_KEY, api_key_still_holds)

@@ -2,7 +2,7 @@
 these classes check input and describe the shapes in the OpenAPI document."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from django.conf import settings
 from rest_framework import serializers
@@ -13,7 +13,8 @@ from students.crud_cycle import DEFAULT_COUNT, MAX_COUNT, MIN_COUNT
 from students.forms import MAX_QUERY_LENGTH
 from students.models import Student
 from users.models import CustomUser, Task
-from users.selectors import task_update_message
+from users.tasks.selectors import task_update_message
+from users.tasks.updates import TaskUpdate
 
 
 class IngredientSerializer(serializers.Serializer):
@@ -102,17 +103,47 @@ class SearchAnswerSerializer(serializers.Serializer):
     results = StudentRowSerializer(many=True)
 
 
+# The serializer field of each type a TypedDict declares (`X | None` makes it nullable).
+FIELDS_OF_TYPES: dict[type, type[serializers.Field]] = {
+    str: serializers.CharField,
+    int: serializers.IntegerField,
+    float: serializers.FloatField,
+    dict: serializers.DictField,
+}
+
+
+def typed_fields(structure: type) -> dict[str, serializers.Field]:
+    """Read-only fields for the keys of a TypedDict, each of the type it declares, so that
+    the OpenAPI document types them: a Literal, or a string annotated with its choices
+    (`Annotated[str, Task.Status]`), is an enum."""
+    return {
+        name: _typed_field(hint)
+        for name, hint in get_type_hints(structure, include_extras=True).items()
+    }
+
+
+def _typed_field(hint: Any) -> serializers.Field:
+    options: dict[str, Any] = {"read_only": True}
+    if type(None) in get_args(hint):
+        options["allow_null"] = True
+        (hint,) = (arg for arg in get_args(hint) if arg is not type(None))
+    if get_origin(hint) is Literal:
+        return serializers.ChoiceField(choices=list(get_args(hint)), **options)
+    if get_origin(hint) is Annotated:
+        _, choices = get_args(hint)
+        return serializers.ChoiceField(choices=choices.choices, **options)
+    return FIELDS_OF_TYPES[get_origin(hint) or hint](**options)
+
+
 class TaskSerializer(serializers.Serializer):
-    """The spec's task JSON, exactly as `users.selectors.task_update_message` builds it for
-    the pages and the websocket: its fields are that function's keys."""
+    """The spec's task JSON (users.tasks.updates.TaskUpdate), exactly as
+    `users.tasks.selectors.task_update_message` builds it for the pages and the websocket:
+    its fields are that definition's keys, with their types."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {
-            name: serializers.JSONField(read_only=True)
-            for name in task_update_message(Task(kind=Task.Kind.STUDENT_CRUD))
-        }
+        return typed_fields(TaskUpdate)
 
-    def to_representation(self, instance: Task) -> dict[str, Any]:
+    def to_representation(self, instance: Task) -> TaskUpdate:
         return task_update_message(instance)
 
 

@@ -1,4 +1,4 @@
-"""Websocket tickets asked for through the API (users.services.websocket_tickets): what a
+"""Websocket tickets asked for through the API (users.sockets.tickets): what a
 ticket records of the credential the request came with, and the checks that keep its socket
 open. A JWT's socket closes when that access token expires (the client asks for a new ticket
 with its next token) or when the account's credentials change; an API key's when the key is
@@ -14,7 +14,7 @@ from rest_framework_simplejwt.tokens import Token
 from api.models import UserAPIKey
 from api.tokens import CREDENTIALS_CLAIM
 from users.models import CustomUser
-from users.services.websocket_tickets import SESSION
+from users.sockets.tickets import SESSION
 
 JWT = "jwt"
 API_KEY = "api_key"

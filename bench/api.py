@@ -50,7 +50,7 @@ def credentials() -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
     from api.services import create_api_key
     from api.tokens import tokens_for
     from users.models import CustomUser, Task
-    from users.services import create_task
+    from users.tasks.services import create_task
 
     user = CustomUser.objects.create_user(
         f"bench-api-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)

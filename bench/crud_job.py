@@ -87,9 +87,10 @@ def print_timings(label, timings, total):
 def checked_cycle(count):
     """The cycle as the job runs it: its task running, progress reported (and the task's
     status checked) through ThrottledProgress."""
-    from students.services import run_crud_cycle
+    from students.crud_cycle import run_crud_cycle
     from users.models import CustomUser
-    from users.services import ThrottledProgress, create_task, finish_task, start_task
+    from users.tasks.progress import ThrottledProgress
+    from users.tasks.services import create_task, finish_task, start_task
 
     owner, _ = CustomUser.objects.get_or_create(email="bench-checks@example.com")
     task = create_task(owner=owner, kind="student_crud", params={"count": count})
@@ -182,7 +183,7 @@ def main():
         django.setup()
         from django.core.management import call_command
 
-        from students.services import run_crud_cycle
+        from students.crud_cycle import run_crud_cycle
 
         call_command("migrate", verbosity=0)
         print(f"SQLite file database, Elasticsearch {node.url}, N={args.count:,}")

@@ -62,7 +62,8 @@ async def run(url, sessions, rate):
     from websockets.asyncio.client import connect
 
     from users.models import Task
-    from users.selectors import task_update_message, task_updates_group
+    from users.tasks.selectors import task_update_message
+    from users.tasks.updates import task_updates_group
 
     host = url.removeprefix("http://")
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)

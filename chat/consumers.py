@@ -12,46 +12,30 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat.metrics import OPEN_SOCKETS
-from users.selectors import (
-    session_fingerprint,
-    session_is_current,
-    task_updates_group,
-)
-from users.services.websocket_tickets import (
+from users.sockets.selectors import session_fingerprint, session_is_current
+from users.sockets.tickets import (
     TicketGrant,
     grant_still_holds,
     redeem_websocket_ticket,
 )
+from users.tasks.updates import TASK_UPDATE_FIELDS, task_updates_group
 
 logger = logging.getLogger(__name__)
 
 # Application close code for "not logged in" (4000-4999 are free for applications): the
 # page stops reconnecting when it sees it.
 CLOSE_UNAUTHENTICATED = 4401
-# The fields of a task update, as the spec's task JSON gives them.
-UPDATE_FIELDS = (
-    "type",
-    "task_id",
-    "status",
-    "progress",
-    "message",
-    "result",
-    "position",
-    "eta_seconds",
-    "retry_of",
-    "version",
-)
 
 
 class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the owner's `task.update` events; it writes nothing to the database.
 
     A socket lives as long as its session: logging out (in any tab) or a deactivated
-    account closes it at once (a `session.ended` event, users.services.sessions), and every
+    account closes it at once (a `session.ended` event, users.sockets.sessions), and every
     WEBSOCKET_SESSION_CHECK_SECONDS it checks the session itself (expiry, a password
     change, a message lost while Redis was down). A socket opened with an API client's
     ticket lives as long as the credential that asked for the ticket, checked the same way
-    (users.services.websocket_tickets). At that check it also joins its group
+    (users.sockets.tickets). At that check it also joins its group
     again: channels_redis forgets a group's members after its group expiry (a day by
     default) and a Redis that restarted has forgotten them all, so a tab open for days, or
     open through a Redis restart, keeps receiving.
@@ -140,7 +124,7 @@ class TaskUpdatesConsumer(AsyncJsonWebsocketConsumer):
         """Clients only listen; anything they send (JSON or not) is ignored."""
 
     async def task_update(self, event: dict[str, Any]) -> None:
-        await self.send_json({key: event.get(key) for key in UPDATE_FIELDS})
+        await self.send_json({key: event.get(key) for key in TASK_UPDATE_FIELDS})
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The session ended (logout) or the account was deactivated (no session named)."""

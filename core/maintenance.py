@@ -4,7 +4,7 @@ together by one RQ job every MAINTENANCE_INTERVAL_SECONDS.
 
 The job keeps itself going through RQ's scheduler: each run schedules the next one
 (`Queue.enqueue_in`, which the scheduler of `rqworker --with-scheduler` enqueues when it is
-due). The worker re-seeds the chain from its own maintenance tick (users.rq_worker calls
+due). The worker re-seeds the chain from its own maintenance tick (users.tasks.worker calls
 `ensure_maintenance_scheduled`) whenever no run is pending: after a Redis flush or restart,
 a run that was killed, or with no scheduler running. Only the run that Redis names as the
 next one (`NEXT_RUN_KEY`) schedules a successor, so re-seeding never starts a second chain.

@@ -8,7 +8,7 @@ with `limit.hit(request)` (or the `rate_limited` decorator); past it they raise
 limit's message in HTML or JSON. Counting uses the `limits` library (sliding window
 counters, one Redis key per limit and identity).
 
-Failed logins are counted by django-axes (see `users.lockout`), on the same Redis.
+Failed logins are counted by django-axes (see `users.accounts.lockout`), on the same Redis.
 
 When Redis does not answer, limits let requests through and log a warning: an outage of
 the counter store must not take the site down with it.

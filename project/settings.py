@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RetryLaterMiddleware",
     "core.middleware.ControlCharacterMiddleware",
-    # Last: it turns a login refused by users.lockout into the 429 answer.
+    # Last: it turns a login refused by users.accounts.lockout into the 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -161,7 +161,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Accounts (users.services.accounts, README "Accounts"). Whether a new address must be proven
+# Accounts (users.accounts.services, README "Accounts"). Whether a new address must be proven
 # before its owner may log in: "mandatory" (log-in refused until the mailed link is followed),
 # "optional" (mailed, a reminder until followed) or "none" (no mail). A changed address is
 # always proven before it replaces the old one.
@@ -288,7 +288,7 @@ CRUD_JOB_BATCH_SIZE = env.int("CRUD_JOB_BATCH_SIZE", default=2000)
 # jobs for a year). The task row is the lasting record; these are for the dashboard.
 CRUD_JOB_RESULT_TTL = env.int("CRUD_JOB_RESULT_TTL", default=86400)
 CRUD_JOB_FAILURE_TTL = env.int("CRUD_JOB_FAILURE_TTL", default=7 * 86400)
-RQ = {"WORKER_CLASS": "users.rq_worker.TaskWorker"}
+RQ = {"WORKER_CLASS": "users.tasks.worker.TaskWorker"}
 # A worker killed outright leaves its job "started" until the heartbeat expires
 # (monitoring interval + 60 s); the next maintenance run then fails it.
 RQ_MAINTENANCE_INTERVAL = env.int("RQ_MAINTENANCE_INTERVAL", default=30)
@@ -388,16 +388,16 @@ CONCURRENCY_LIMITS = {"zip_downloads": env.int("ZIP_DOWNLOADS_AT_ONCE", default=
 # Failed logins (django-axes, counted in Redis through the cache): per account and per
 # client address, locked out after LOGIN_FAILURE_LIMIT failures; the lockout doubles with
 # each further LOGIN_FAILURE_LIMIT failures, up to LOGIN_LOCKOUT_MAX_SECONDS.
-AXES_HANDLER = "users.lockout.FailOpenCacheHandler"
+AXES_HANDLER = "users.accounts.lockout.FailOpenCacheHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)
 LOGIN_LOCKOUT_MAX_SECONDS = env.int("LOGIN_LOCKOUT_MAX_SECONDS", default=3600)
-AXES_COOLOFF_TIME = "users.lockout.cool_off"
+AXES_COOLOFF_TIME = "users.accounts.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "users.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "users.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "users.lockout.login_name"
+AXES_USERNAME_CALLABLE = "users.accounts.lockout.login_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False

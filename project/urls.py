@@ -3,13 +3,13 @@ from django.urls import include, path, re_path
 
 from api import pages as api_pages
 from core.views import favicon, healthz, livez, metrics
-from users.views import operations
+from users.tasks.views import operations
 
 urlpatterns = [
     path("", include("cookbook.urls")),
     path("accounts/api-keys/", api_pages.api_keys, name="api_keys"),
     path("accounts/api-keys/<str:key_id>/revoke/", api_pages.revoke, name="api_key_revoke"),
-    path("accounts/", include("users.urls")),
+    path("accounts/", include("users.accounts.urls")),
     path("students/", include("students.urls")),
     path("core/", include("core.documents.urls")),
     # django-rq serves its own Prometheus page once prometheus_client is installed; ours
@@ -22,7 +22,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("favicon.ico", favicon),
     path("metrics", metrics, name="metrics"),
-    path("result/", include("users.task_urls")),
+    path("result/", include("users.tasks.urls")),
     path("operations/", operations, name="operations"),
     path("api/", include("api.urls")),
 ]

@@ -26,6 +26,11 @@ MIN_COUNT = 1
 MAX_COUNT = 100_000
 DEFAULT_COUNT = 10_000
 
+# Each phase's seconds go into the result, in this order. Indexing runs in a thread beside
+# the others, which run one after another.
+PHASES = ("create", "verify", "update", "index", "delete")
+SERIAL_PHASES = ("create", "verify", "update", "delete")
+
 # Share of the progress bar filled by the batches (create, verify, update, index each);
 # deleting the previous generation fills the rest.
 BATCHES_SHARE = 85
@@ -75,82 +80,33 @@ def run_crud_cycle(
         raise ValueError(f"count must be between {MIN_COUNT} and {MAX_COUNT}")
     batch_size = batch_size or settings.CRUD_JOB_BATCH_SIZE
     report = on_progress or (lambda progress, message: None)
-    seconds = dict.fromkeys(("create", "verify", "update", "index", "delete"), 0.0)
-    cycle_started = time.perf_counter()
+    timer = PhaseTimer()
     generation = begin_generation(task_id=task_id)
     fakes = FakeStudents(seed)
-    done = indexed = 0
-    # Indexing a batch (Python work for the document, then Elasticsearch's) runs in a
-    # thread beside the database work of the next batch; at most one batch is in flight.
-    indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crud-index")
-    in_flight: Future[tuple[int, float]] | None = None
-
-    def wait_for_index() -> None:
-        nonlocal in_flight, indexed
-        if in_flight is not None:
-            size, spent = in_flight.result()
-            seconds["index"] += spent
-            indexed += size
-            in_flight = None
-            report(
-                BATCHES_SHARE * indexed // count,
-                f"Created, verified, updated, indexed {indexed} of {count}",
-            )
-
+    done = 0
     with generation_index() as target:
+        indexer = BatchIndexer(target, count=count, timer=timer, report=report)
         try:
             while done < count:
                 if deadline is not None and time.monotonic() > deadline:
                     raise JobTimeoutException("the CRUD cycle ran past its deadline")
-                clock = time.perf_counter()
+                timer.start()
                 batch = fakes.batch(
                     min(batch_size, count - done), generation=generation, start=done
                 )
-                with transaction.atomic():
-                    Student.every_generation.bulk_create(batch)
-                ids = [student.id for student in batch]
-                clock = _add_time(seconds, "create", clock)
-
-                stored = Student.every_generation.filter(id__in=ids).order_by("id")
-                if list(stored.values_list(*STUDENT_FIELDS)) != [
-                    tuple(getattr(student, field) for field in STUDENT_FIELDS) for student in batch
-                ]:
-                    raise CrudJobError(
-                        f"Read-back check failed: students {ids[0]}..{ids[-1]} differ from what "
-                        "was written."
-                    )
-                clock = _add_time(seconds, "verify", clock)
-
-                with transaction.atomic():
-                    # Every new student gets a year older.
-                    Student.every_generation.filter(id__in=ids).update(age=F("age") + 1)
-                for student in batch:
-                    # The same in memory: the rows were just verified equal to `batch`.
-                    student.age += 1
-                _add_time(seconds, "update", clock)
-
-                wait_for_index()
+                _write_batch(batch, timer)
+                indexer.wait()
                 done += len(batch)
-                in_flight = indexer.submit(_timed_index, batch, target, last=done == count)
-
-            with transaction.atomic():
-                # The previous generation goes all at once or not at all, in the database
-                # and in search together: a failed commit moves the alias back. Its SQL
-                # runs while the last batch is indexed.
-                clock = time.perf_counter()
-                deleted = switch_to(generation)
-                _add_time(seconds, "delete", clock)
-                wait_for_index()
-                clock = time.perf_counter()
-                target.switch()
+                indexer.submit(batch, last=done == count)
+            deleted = _go_live(generation, target, indexer, timer)
         except BaseException:
-            indexer.shutdown(wait=True, cancel_futures=True)
+            indexer.stop(cancel=True)
             drop_interrupted_connection()
             _discard_generation(generation)
             raise
         finally:
-            indexer.shutdown(wait=True)
-    _add_time(seconds, "delete", clock)  # with dropping the previous index
+            indexer.stop()
+    timer.lap("delete")  # with dropping the previous index
     report(100, f"Deleted the {deleted} previous students")
 
     return {
@@ -160,9 +116,116 @@ def run_crud_cycle(
         "verified": done,
         "updated": done,
         "deleted": deleted,
-        "seconds": {phase: round(value, 3) for phase, value in seconds.items()},
-        "total_seconds": round(time.perf_counter() - cycle_started, 3),
+        "seconds": timer.rounded(),
+        "total_seconds": timer.total(),
     }
+
+
+class PhaseTimer:
+    """The seconds of each phase of one cycle, measured back to back: `lap(phase)` gives the
+    phase the time since the last `start()` or `lap()`; `add()` counts time measured elsewhere
+    (the indexing thread's)."""
+
+    def __init__(self) -> None:
+        self.started = self.since = time.perf_counter()
+        self.seconds = dict.fromkeys(PHASES, 0.0)
+
+    def start(self) -> None:
+        self.since = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] += now - self.since
+        self.since = now
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] += seconds
+
+    def rounded(self) -> dict[str, float]:
+        return {phase: round(value, 3) for phase, value in self.seconds.items()}
+
+    def total(self) -> float:
+        """Seconds since the cycle started, rounded as the phases are."""
+        return round(time.perf_counter() - self.started, 3)
+
+
+class BatchIndexer:
+    """Indexes each batch (Python work for the document, then Elasticsearch's) in a thread
+    beside the database work of the next batch, at most one batch in flight, into the new
+    generation's index; reports progress as each batch is indexed."""
+
+    def __init__(
+        self, target: GenerationTarget, *, count: int, timer: PhaseTimer, report: ProgressReport
+    ) -> None:
+        self.target = target
+        self.count = count
+        self.timer = timer
+        self.report = report
+        self.indexed = 0
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crud-index")
+        self.in_flight: Future[tuple[int, float]] | None = None
+
+    def submit(self, batch: list[Student], *, last: bool) -> None:
+        self.in_flight = self.pool.submit(_timed_index, batch, self.target, last=last)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight, if any, and report it."""
+        if self.in_flight is None:
+            return
+        size, spent = self.in_flight.result()
+        self.in_flight = None
+        self.timer.add("index", spent)
+        self.indexed += size
+        self.report(
+            BATCHES_SHARE * self.indexed // self.count,
+            f"Created, verified, updated, indexed {self.indexed} of {self.count}",
+        )
+
+    def stop(self, *, cancel: bool = False) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _write_batch(batch: list[Student], timer: PhaseTimer) -> None:
+    """A batch's database phases: create it, read it back and verify it, update it."""
+    with transaction.atomic():
+        Student.every_generation.bulk_create(batch)
+    ids = [student.id for student in batch]
+    timer.lap("create")
+
+    stored = Student.every_generation.filter(id__in=ids).order_by("id")
+    if list(stored.values_list(*STUDENT_FIELDS)) != [
+        tuple(getattr(student, field) for field in STUDENT_FIELDS) for student in batch
+    ]:
+        raise CrudJobError(
+            f"Read-back check failed: students {ids[0]}..{ids[-1]} differ from what was written."
+        )
+    timer.lap("verify")
+
+    with transaction.atomic():
+        # Every new student gets a year older.
+        Student.every_generation.filter(id__in=ids).update(age=F("age") + 1)
+    for student in batch:
+        # The same in memory: the rows were just verified equal to `batch`.
+        student.age += 1
+    timer.lap("update")
+
+
+def _go_live(
+    generation: int, target: GenerationTarget, indexer: BatchIndexer, timer: PhaseTimer
+) -> int:
+    """Put the generation in service and delete the previous one; return how many rows went.
+    The previous generation goes all at once or not at all, in the database and in search
+    together: a failed commit moves the alias back. Its SQL runs while the last batch is
+    indexed. The timer's last start is the alias switch: the caller's last lap counts it,
+    the commit and dropping the previous index as deleting."""
+    with transaction.atomic():
+        timer.start()
+        deleted = switch_to(generation)
+        timer.lap("delete")
+        indexer.wait()
+        timer.start()
+        target.switch()
+    return deleted
 
 
 def _timed_index(
@@ -175,12 +238,6 @@ def _timed_index(
     if last:
         target.finish_filling()
     return len(students), time.perf_counter() - started
-
-
-def _add_time(seconds: dict[str, float], phase: str, since: float) -> float:
-    now = time.perf_counter()
-    seconds[phase] += now - since
-    return now
 
 
 def drop_interrupted_connection() -> None:

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from students.models import LiveGeneration, Student
-from users.selectors import task_is_active, task_is_running
+from users.tasks.selectors import task_is_active, task_is_running
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,13 @@
-"""RQ entry points of the student CRUD job and its failure handling.
+"""The student CRUD job as a kind of task (`STUDENT_CRUD`, which StudentsConfig registers
+with the task engine): enqueuing it, its RQ entry points, cancelling it and its failure
+handling.
 
 Every way a job can end badly reaches `fail_crud_task`: an exception or a job timeout in
 the job calls the `on_failure` callback; a work horse killed under a living worker calls
-the worker's work-horse-killed handler (users.rq_worker); a job that RQ lost, a worker that
+the worker's work-horse-killed handler (users.tasks.worker); a job that RQ lost, a worker that
 stopped sending heartbeats and a job past its time limit are found by the periodic
-maintenance (users.services.watchdog); staff can end a stuck task from the admin. The last
-three go through the failure handler that StudentsConfig registers for the CRUD kind.
+maintenance (users.tasks.watchdog); staff can end a stuck task from the admin. All but the
+first go through the kind's `fail` (users.tasks.controls.interrupt_task).
 
 People read the task's message: what happened in plain words, which students are in place,
 and an error id; the detail (the traceback) is logged under that id and kept in the task's
@@ -19,33 +21,48 @@ from types import TracebackType
 from typing import Any
 from uuid import UUID
 
+import django_rq
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import get_current_job
+from rq import Callback, get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from core.errors import report_error
-from students.crud_cycle import drop_interrupted_connection, run_crud_cycle
+from students.crud_cycle import SERIAL_PHASES, drop_interrupted_connection, run_crud_cycle
 from students.generations import Directory, GenerationAbandoned, settle_failed_task
 from students.metrics import record_crud_job_phases
 from students.search import ENGINE_ERRORS, SearchUnavailable
 from users.models import Task
-from users.selectors import task_is_running
-from users.services import (
-    TaskInterrupted,
-    TaskNoLongerRunning,
-    ThrottledProgress,
-    cancel_running_task,
-    fail_task,
-    finish_task,
-    start_task,
-    task_heartbeat,
-)
+from users.tasks.exceptions import TaskInterrupted, TaskNoLongerRunning
+from users.tasks.kinds import TaskKind
+from users.tasks.progress import ThrottledProgress
+from users.tasks.selectors import task_is_running
+from users.tasks.services import cancel_running_task, fail_task, finish_task, start_task
+from users.tasks.watchdog import task_heartbeat
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_crud_job(task: Task) -> None:
+    """Enqueue the RQ job of a dispatched CRUD task (the kind's `launch`)."""
+    # Already after the commit: django-rq must not defer it a second time.
+    queue = django_rq.get_queue(settings.CRUD_JOB_QUEUE, commit_mode="auto")
+    count = task.params["count"]
+    queue.enqueue(
+        "students.jobs.run_crud_job",
+        str(task.public_id),
+        count,
+        job_id=task.rq_job_id,
+        job_timeout=settings.CRUD_JOB_TIMEOUT,
+        result_ttl=settings.CRUD_JOB_RESULT_TTL,
+        failure_ttl=settings.CRUD_JOB_FAILURE_TTL,
+        on_failure=Callback("students.jobs.on_crud_job_failure"),
+        description=f"Student CRUD job of {count} for task {task.public_id}",
+    )
 
 
 def run_crud_job(task_id: str, count: int) -> dict[str, Any] | None:
@@ -121,7 +138,7 @@ def in_place(directory: Directory) -> str:
 
 
 def cancel_crud_task(task_id: UUID | str, by: str) -> Task | None:
-    """The cancel handler of the CRUD kind: the task ends cancelled at once, in the
+    """The kind's `cancel`: the task ends cancelled at once, in the
     transaction that removes the generation its job was writing (under the live generation's
     lock, so its switch either happened before, and the message says so, or never will);
     the job stops at its next batch boundary, when its progress report finds it cancelled."""
@@ -158,3 +175,13 @@ def on_crud_job_failure(
     """RQ's on_failure callback: the task ends failed with a readable message."""
     error = "".join(traceback_module.format_exception(exc_type, exc_value, traceback)).strip()
     fail_crud_task(job.args[0], exc_value, error, timeout=job.timeout)
+
+
+STUDENT_CRUD = TaskKind(
+    name=Task.Kind.STUDENT_CRUD,
+    launch=enqueue_crud_job,
+    cancel=cancel_crud_task,
+    fail=fail_crud_task,
+    phases=SERIAL_PHASES,
+    phases_note="indexing runs beside them, so it is not stacked",
+)

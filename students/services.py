@@ -1,25 +1,9 @@
-"""Writes of the student directory.
+"""Writes of the student directory from a request: starting the CRUD job (`start_crud_job`).
+The job is students.jobs (its kind of task) and students.crud_cycle (its work); the demo
+students are students.demo."""
 
-The CRUD job's cycle (students.crud_cycle) and the demo students (students.demo) live in
-modules of their own and are reached from here; this module also starts the job from a
-request (`start_crud_job`).
-"""
-
-import django_rq
-from django.conf import settings
-from rq import Callback
-
-from students.crud_cycle import run_crud_cycle
-from students.demo import load_demo_students
 from users.models import CustomUser, Task
-from users.services import submit_task
-
-__all__ = [
-    "enqueue_crud_job",
-    "load_demo_students",
-    "run_crud_cycle",
-    "start_crud_job",
-]
+from users.tasks.services import submit_task
 
 
 def start_crud_job(*, owner: CustomUser, count: int) -> Task:
@@ -34,22 +18,4 @@ def start_crud_job(*, owner: CustomUser, count: int) -> Task:
         kind=Task.Kind.STUDENT_CRUD,
         message=f"Waiting to replace the students with {count} new ones",
         params={"count": count},
-    )
-
-
-def enqueue_crud_job(task: Task) -> None:
-    """The launcher of the CRUD kind: enqueue the RQ job of a dispatched task."""
-    # Already after the commit: django-rq must not defer it a second time.
-    queue = django_rq.get_queue(settings.CRUD_JOB_QUEUE, commit_mode="auto")
-    count = task.params["count"]
-    queue.enqueue(
-        "students.jobs.run_crud_job",
-        str(task.public_id),
-        count,
-        job_id=task.rq_job_id,
-        job_timeout=settings.CRUD_JOB_TIMEOUT,
-        result_ttl=settings.CRUD_JOB_RESULT_TTL,
-        failure_ttl=settings.CRUD_JOB_FAILURE_TTL,
-        on_failure=Callback("students.jobs.on_crud_job_failure"),
-        description=f"Student CRUD job of {count} for task {task.public_id}",
     )

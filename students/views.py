@@ -19,8 +19,8 @@ from students.forms import CrudJobForm, StudentSearchForm
 from students.search import SearchUnavailable, search_students
 from students.selectors import DEFAULT_SORT, student_page
 from students.services import start_crud_job
-from users.selectors import line_position
-from users.services import JobQueueUnavailable, TaskAlreadyActive
+from users.tasks.exceptions import JobQueueUnavailable, TaskAlreadyActive
+from users.tasks.selectors import line_position
 
 
 @login_required

@@ -18,7 +18,7 @@ from core.models import Document
 from students.models import Student
 from students.search import delete_index, ensure_index, refresh_index, search_students
 from users.models import Task
-from users.services import create_task, finish_task, start_task
+from users.tasks.services import create_task, finish_task, start_task
 
 pytestmark = [pytest.mark.database("postgresql"), pytest.mark.django_db(transaction=True)]
 

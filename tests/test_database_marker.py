@@ -14,9 +14,9 @@ from django.db import connection
 # modules runs on PostgreSQL as a whole.
 ENGINE_MODULES = [
     "users.tests.test_models",
-    "users.tests.test_tasks",
-    "users.tests.test_task_control",
-    "users.tests.test_watchdog",
+    "users.tests.tasks.test_tasks",
+    "users.tests.tasks.test_task_control",
+    "users.tests.tasks.test_watchdog",
     "students.tests.test_models",
     "students.tests.test_generations",
     "students.tests.test_crud_job",

@@ -288,5 +288,38 @@ def test_importing_every_production_module_loads_no_development_code():
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.splitlines()[-1])
-    assert {"project.asgi", "core.views", "students.search", "users.rq_worker"} <= set(loaded)
+    assert {"project.asgi", "core.views", "students.search", "users.tasks.worker"} <= set(loaded)
     assert [name for name in loaded if name.split(".")[0] in DEVELOPMENT_ONLY] == []
+
+
+def files_of(package: str) -> Iterator[Path]:
+    """The production modules of a package given by its dotted name (`users.tasks`)."""
+    folder = settings.BASE_DIR.joinpath(*package.split("."))
+    return (path for path in production_files() if path.is_relative_to(folder))
+
+
+def names_under(names: set[str], packages: set[str]) -> set[str]:
+    return {name for name in names if any(name.startswith(f"{p}.") for p in packages)}
+
+
+def test_the_users_packages_import_one_way():
+    """Accounts close their sockets and sockets follow tasks, never the other way: the job
+    engine (users.tasks) knows neither accounts nor sockets, sockets know no accounts."""
+    forbidden = {
+        "users.tasks": {"users.accounts", "users.sockets"},
+        "users.sockets": {"users.accounts"},
+    }
+    found = {
+        path: names_under(names, forbidden[package])
+        for package in forbidden
+        for path, names in imports_of(files_of(package), {"users"}).items()
+    }
+    assert {"users/tasks/services.py", "users/sockets/tickets.py"} <= set(found)
+    assert {path: names for path, names in found.items() if names} == {}
+
+
+def test_the_job_engine_knows_no_kind_of_task():
+    """Each kind registers itself (a TaskKind, from its app's ready()): users.tasks imports
+    no other feature app."""
+    feature_apps = {"students", "cookbook", "chat", "api"}
+    assert imports_of(files_of("users.tasks"), feature_apps) == {}

@@ -3,9 +3,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from users.forms import CustomUserChangeForm, SignupForm
+from users.accounts.forms import CustomUserChangeForm, SignupForm
 from users.models import CustomUser, Task
-from users.services import end_stuck_task
+from users.tasks.watchdog import end_stuck_task
 
 
 @admin.register(CustomUser)

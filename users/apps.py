@@ -7,13 +7,14 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.maintenance import register_step
-        from users import signals  # noqa: F401 - connects the session receivers
-        from users.services import dispatch_waiting_lines, fail_stalled_tasks
+        from users.sockets import signals  # noqa: F401 - connects the session receivers
+        from users.tasks.services import dispatch_waiting_lines
+        from users.tasks.watchdog import fail_stalled_tasks
 
         register_step("stalled tasks", lambda: len(fail_stalled_tasks()))
         register_step("waiting lines", dispatch_waiting_lines)
 
         from core.metrics import register_collector
-        from users.metrics import collect_tasks
+        from users.tasks.metrics import collect_tasks
 
         register_collector("tasks", collect_tasks)

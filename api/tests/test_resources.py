@@ -20,7 +20,7 @@ from devtools.processes import free_loopback_port
 from students.models import Student
 from students.tests.factories import make_students
 from users.models import Task
-from users.services import create_task
+from users.tasks.services import create_task
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from chat.tests.test_consumers import (
 )
 from project.asgi import application
 from users.models import Task
-from users.services import publish_task_update
+from users.tasks.services import publish_task_update
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -31,7 +31,7 @@ from api.services import create_api_key, revoke_api_key
 from api.tickets import ticket_credential
 from api.tokens import CurrentCredentialsRefreshSerializer, tokens_for
 from core.websocket_url import websocket_url_for
-from users.services.websocket_tickets import issue_websocket_ticket
+from users.sockets.tickets import issue_websocket_ticket
 
 TOKENS_EXAMPLE = {"access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "refresh": "eyJhbGciOi…"}
 API_KEY_EXAMPLE = {
@@ -82,7 +82,7 @@ class TokenObtainSerializer(serializers.Serializer):
 
 class TokenObtainView(BearerChallengeMixin, APIView):
     """Email and password for an access token and a refresh token. The log-in goes through
-    the same lockouts as the login page (users.lockout: 429 with Retry-After)."""
+    the same lockouts as the login page (users.accounts.lockout: 429 with Retry-After)."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -111,7 +111,8 @@ class TokenObtainView(BearerChallengeMixin, APIView):
         credentials.is_valid(raise_exception=True)
         # `username` is the name Django's backends and django-axes count log-ins by. Axes
         # marks a locked-out login on the request it is given, and its middleware answers the
-        # lockout (users.lockout's 429) from that mark on Django's request: give it that one.
+        # lockout (users.accounts.lockout's 429) from that mark on Django's request: give it
+        # that one.
         user = authenticate(
             request._request,
             username=credentials.validated_data["email"].strip(),

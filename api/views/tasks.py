@@ -25,16 +25,13 @@ from core.http import error_body
 from core.ratelimits import JOB_START
 from students.services import start_crud_job
 from users.models import Task
-from users.selectors import task_of, tasks_of
-from users.services import (
-    TaskAlreadyActive,
-    TaskConflict,
-    TaskNotFound,
-    cancel_task,
-    retry_task,
-)
+from users.tasks.controls import cancel_task, retry_task
+from users.tasks.exceptions import TaskAlreadyActive, TaskConflict, TaskNotFound
+from users.tasks.selectors import task_of, tasks_of
+from users.tasks.updates import TaskUpdate
 
-TASK_EXAMPLE = {
+# Typed by the one definition of the task JSON: mypy checks every key and value.
+TASK_EXAMPLE: TaskUpdate = {
     "type": "task.update",
     "task_id": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
     "status": "running",
@@ -46,6 +43,17 @@ TASK_EXAMPLE = {
     "retry_of": None,
     "version": 5,
 }
+CANCELLED_EXAMPLE: TaskUpdate = {**TASK_EXAMPLE, "status": "cancelled", "eta_seconds": None}
+RETRIED_EXAMPLE: TaskUpdate = {
+    **TASK_EXAMPLE,
+    "status": "queued",
+    "progress": 0,
+    "position": 1,
+    "eta_seconds": None,
+    "retry_of": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
+    "version": 0,
+}
+QUEUED_EXAMPLE: TaskUpdate = {**TASK_EXAMPLE, "status": "queued", "progress": 0, "version": 0}
 
 TASK_PATH = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 NO_SUCH_TASK = error_response(
@@ -72,11 +80,8 @@ class TaskPages(CursorPagination):
     list=extend_schema(
         summary="Your tasks, newest first",
         examples=[
-            OpenApiExample(
-                "A page",
-                value={"next": None, "previous": None, "results": [TASK_EXAMPLE]},
-                response_only=True,
-            )
+            # drf-spectacular puts a list's example in a page itself.
+            OpenApiExample("A page", value=TASK_EXAMPLE, response_only=True)
         ],
     ),
     retrieve=extend_schema(
@@ -103,7 +108,7 @@ class TaskPages(CursorPagination):
         examples=[
             OpenApiExample(
                 "Cancelled",
-                value={**TASK_EXAMPLE, "status": "cancelled", "eta_seconds": None},
+                value=CANCELLED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             )
@@ -131,15 +136,7 @@ class TaskPages(CursorPagination):
         examples=[
             OpenApiExample(
                 "Queued again",
-                value={
-                    **TASK_EXAMPLE,
-                    "status": "queued",
-                    "progress": 0,
-                    "position": 1,
-                    "eta_seconds": None,
-                    "retry_of": "9b7d3c52-4a0e-4c47-9b8a-2f1d6f0b4a11",
-                    "version": 0,
-                },
+                value=RETRIED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             )
@@ -166,7 +163,7 @@ class TaskPages(CursorPagination):
             OpenApiExample("Start", value={"count": 10000}, request_only=True),
             OpenApiExample(
                 "Queued",
-                value={**TASK_EXAMPLE, "status": "queued", "progress": 0, "version": 0},
+                value=QUEUED_EXAMPLE,
                 response_only=True,
                 status_codes=["202"],
             ),
@@ -210,7 +207,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Task]):
         return self._control(request, retry_task, task_id)
 
     def _control(self, request: Request, control: Callable[..., Task], task_id: str) -> Response:
-        """The pages' task controls (users.services): 202 with the task moved or made, 404
+        """The pages' task controls (users.tasks.controls): 202 with the task moved or made, 404
         for anyone else's task or a forged id, 409 naming the user's own task."""
         try:
             task = control(user=request.user, task_id=task_id)

@@ -14,7 +14,7 @@ from core.metrics import reset_shared_metrics
 from project.asgi import application
 from project.settings_helpers import redis_channel_layers
 from users.models import Task
-from users.services import create_task, publish_task_update, start_task
+from users.tasks.services import create_task, publish_task_update, start_task
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 
 from cookbook.models import Recipe
 from devtools.processes import free_loopback_port
+from users.accounts.services import DEMO_EMAIL
 from users.models import CustomUser
-from users.services import DEMO_EMAIL
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from core.redis_client import shared_redis
 from devtools.processes import free_loopback_port
 from students.search import search_students
 from users.models import Task
-from users.services import create_task, fail_task, finish_task, start_task
+from users.tasks.services import create_task, fail_task, finish_task, start_task
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_counters_from_other_processes_add_up(client, token):
     that process exits."""
     code = (
         "import django; django.setup();"
-        "from users.metrics import TASK_UPDATES_PUBLISHED as m; m.inc(); m.inc(2);"
+        "from users.tasks.metrics import TASK_UPDATES_PUBLISHED as m; m.inc(); m.inc(2);"
         "from core.metrics import record_request as r;"
         "r(method='GET', status=200, seconds=0.01, queries=2, vendor='sqlite')"
     )

@@ -1,7 +1,7 @@
 // The pages' one shared helper, loaded (deferred) before every page script: JSON requests
 // with the session's CSRF token, answered in the site's error shape (core/http.py:
-// {"error": "...", "errors": {...}}). Data reaches a page only through textContent and
-// DOM properties, never innerHTML.
+// {"error": "...", "errors": {...}}), and dates written as the server writes them. Data
+// reaches a page only through textContent and DOM properties, never innerHTML.
 "use strict";
 
 window.App = (() => {
@@ -44,5 +44,9 @@ window.App = (() => {
     };
   };
 
-  return Object.freeze({ csrfToken, errorMessage, requestJSON });
+  // A date as every page shows it, in UTC as the server renders it (core/templatetags/dates.py):
+  // "2026-12-03 05:58:42".
+  const formatTime = (when) => when.toISOString().slice(0, 19).replace("T", " ");
+
+  return Object.freeze({ csrfToken, errorMessage, formatTime, requestJSON });
 })();

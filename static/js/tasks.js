@@ -3,8 +3,9 @@
 // with a click, a browser notification when the tab is hidden); live rows on the task list
 // (status, progress, time left, place in the waiting line, cancel/retry buttons), each row
 // naming its status URL in data-status-url and the version it shows in data-version.
-// Updates can arrive late or twice (a catch-up answer after a newer socket message): one is
-// applied only when its version is newer than what the page shows.
+// Each update is the task JSON that users/tasks/updates.py defines (TaskUpdate). Updates can
+// arrive late or twice (a catch-up answer after a newer socket message): one is applied only
+// when its version is newer than what the page shows.
 // Data only ever reaches the page through textContent and DOM properties.
 "use strict";
 
@@ -34,7 +35,7 @@
   const setTime = (cell, when) => {
     const time = document.createElement("time");
     time.dateTime = when.toISOString();
-    time.textContent = when.toLocaleString();
+    time.textContent = App.formatTime(when);
     cell.replaceChildren(time);
   };
 

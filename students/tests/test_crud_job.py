@@ -18,8 +18,9 @@ from students.jobs import fail_crud_task, on_crud_job_failure, run_crud_job
 from students.models import Student
 from students.search import index_students, refresh_index, search_students
 from users.models import Task
-from users.selectors import task_update_message
-from users.services import cancel_task, create_task, start_task
+from users.tasks.controls import cancel_task
+from users.tasks.selectors import task_update_message
+from users.tasks.services import create_task, start_task
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

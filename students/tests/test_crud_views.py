@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from devtools.processes import free_loopback_port
 from users.models import Task
-from users.services import create_task
+from users.tasks.services import create_task
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from students.models import LiveGeneration, Student
 from students.search import index_students, refresh_index, search_students
 from students.selectors import student_page
 from users.models import Task
-from users.services import create_task, fail_task, start_task
+from users.tasks.services import create_task, fail_task, start_task
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

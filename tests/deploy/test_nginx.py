@@ -32,7 +32,7 @@ from devtools.nginx_server import (
 from devtools.processes import free_loopback_port, stop_process
 from tests.deploy.deployment import dockerfile_stages
 from users.models import Task
-from users.services import create_task, start_task
+from users.tasks.services import create_task, start_task
 
 # Small limits so that the uploads around them stay quick; nginx derives its own from them.
 UPLOAD_MAX_FILE_SIZE = 256 * 1024

@@ -19,7 +19,8 @@ from students.jobs import run_crud_job
 from students.search import search_students
 from tests.monitoring.monitoring_files import alert_rules, dashboard_expressions, metric_names
 from users.models import Task
-from users.services import create_task, report_task_progress, start_task
+from users.tasks.progress import report_task_progress
+from users.tasks.services import create_task, start_task
 
 pytestmark = pytest.mark.django_db
 

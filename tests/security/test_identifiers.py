@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from users.models import Task
-from users.services import create_task
+from users.tasks.services import create_task
 
 pytestmark = pytest.mark.django_db
 

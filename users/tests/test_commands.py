@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django_rq import get_connection
 from rq import Worker
 
+from users.accounts.services import DEMO_EMAIL
 from users.models import CustomUser
-from users.services import DEMO_EMAIL
 
 
 @pytest.mark.django_db

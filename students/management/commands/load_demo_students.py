@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from students.services import load_demo_students
+from students.demo import load_demo_students
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from users.services import DEMO_EMAIL, ensure_demo_account
+from users.accounts.services import DEMO_EMAIL, ensure_demo_account
 
 
 def demo_credentials_file() -> Path:

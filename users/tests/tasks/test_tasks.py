@@ -8,15 +8,9 @@ from django.utils import timezone
 
 from devtools.processes import free_loopback_port
 from users.models import Task
-from users.services import (
-    TaskAlreadyActive,
-    ThrottledProgress,
-    create_task,
-    fail_task,
-    finish_task,
-    report_task_progress,
-    start_task,
-)
+from users.tasks.exceptions import TaskAlreadyActive
+from users.tasks.progress import ThrottledProgress, report_task_progress
+from users.tasks.services import create_task, fail_task, finish_task, start_task
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

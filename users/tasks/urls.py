@@ -1,6 +1,6 @@
 from django.urls import path
 
-from users import views
+from users.tasks import views
 
 urlpatterns = [
     path("", views.task_list, name="task_list"),

@@ -1,45 +1,16 @@
-"""Reads of accounts, sessions and tasks."""
+"""Reads of tasks."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
-from types import SimpleNamespace
-from typing import Any
 
 import django_rq
-from django.conf import settings
-from django.contrib.auth import get_user
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rq import Worker
 
 from users.models import CustomUser, Task
-
-
-def task_updates_group(user_id: int) -> str:
-    """The channel-layer group every websocket of one user joins."""
-    return f"user-{user_id}"
-
-
-def session_fingerprint(session_key: str) -> str:
-    """Names a session in messages to its websockets without carrying the key itself."""
-    return hashlib.sha256(session_key.encode()).hexdigest()
-
-
-def session_is_current(session_key: str | None, user_id: int) -> bool:
-    """Whether this session still logs this user in: neither logged out nor expired, the
-    account active and its password unchanged since the login (as a request would see it)."""
-    if not session_key:
-        return False
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
-    return bool(user.is_authenticated and user.pk == user_id)
-
-
-def active_account(user_id: int) -> CustomUser | None:
-    return CustomUser.objects.filter(pk=user_id, is_active=True).first()
+from users.tasks.updates import TaskUpdate
 
 
 def tasks_of(owner: CustomUser) -> QuerySet[Task]:
@@ -99,7 +70,7 @@ def eta_seconds(task: Task, *, now: datetime | None = None) -> float | None:
     return round(max(0.0, elapsed * (100 - task.progress) / task.progress), 1)
 
 
-def task_update_message(task: Task) -> dict[str, Any]:
+def task_update_message(task: Task) -> TaskUpdate:
     """The spec's task JSON, shared by /result/<task_id>/, the websocket and the API."""
     return {
         "type": "task.update",

@@ -4,10 +4,10 @@ that fails every task that can no longer end by itself.
 A queued task whose RQ job no longer exists (a Redis flush, a "delete" in the dashboard) or
 ended without running it will never start. A running task whose heartbeat stopped has lost
 the process running it: a worker killed outright takes its work horse with it (see
-users.rq_worker), and the heartbeat also stops once the job is past its time limit plus
+users.tasks.worker), and the heartbeat also stops once the job is past its time limit plus
 TASK_TIMEOUT_GRACE_SECONDS. `fail_stalled_tasks` (a step of the periodic maintenance,
-core.maintenance) fails them through their kind's failure handler, which publishes the update
-and frees the slot; it also asks RQ to stop the job, should any process still run it.
+core.maintenance) fails them through their kind's `fail`, which publishes the update and
+frees the slot; it also asks RQ to stop the job, should any process still run it.
 Staff can end a stuck task from the admin (`end_stuck_task`).
 """
 
@@ -30,7 +30,8 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from users.models import Task
-from users.services.tasks import TaskEndedByStaff, TaskStalled, interrupt_task
+from users.tasks.controls import interrupt_task
+from users.tasks.exceptions import TaskEndedByStaff, TaskStalled
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def fail_stalled_tasks() -> list[Task]:
 
 def end_stuck_task(task: Task) -> Task | None:
     """Staff end a task that is stuck (the admin's action): it fails at once through its
-    kind's failure handler and its job, if any process still runs it, is stopped."""
+    kind's `fail` and its job, if any process still runs it, is stopped."""
     ended = interrupt_task(task, TaskEndedByStaff())
     if ended is not None:
         try:

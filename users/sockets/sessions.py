@@ -10,7 +10,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from users.selectors import session_fingerprint, task_updates_group
+from users.sockets.selectors import session_fingerprint
+from users.tasks.updates import task_updates_group
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ import redis
 from django.conf import settings
 
 from users.models import CustomUser
-from users.selectors import active_account, session_is_current
-from users.services.watchdog import queue_connection
+from users.sockets.selectors import active_account, session_is_current
+from users.tasks.watchdog import queue_connection
 
 KEY_PREFIX = "app:ws-ticket:"
 SESSION = "session"

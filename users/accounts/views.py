@@ -1,6 +1,6 @@
 """Account pages: log in, sign up, verify the address, reset and change the password, change
 the address, log out everywhere, delete the account. Django's auth views do the password
-work; the writes are in users.services.accounts. Every page works without JavaScript."""
+work; the writes are in users.accounts.services. Every page works without JavaScript."""
 
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.http import AuthenticatedHttpRequest
 from core.ratelimits import PASSWORD_RESET, SIGNUP, VERIFICATION_MAIL, rate_limited
-from users.forms import (
+from users.accounts.forms import (
     AccountPasswordResetForm,
     AccountSetPasswordForm,
     DeleteAccountForm,
@@ -29,7 +29,7 @@ from users.forms import (
     ResendVerificationForm,
     SignupForm,
 )
-from users.services.accounts import (
+from users.accounts.services import (
     AccountBusy,
     EmailTaken,
     delete_account,
@@ -40,7 +40,7 @@ from users.services.accounts import (
     verification_required,
     verify_email,
 )
-from users.verification import InvalidVerificationToken
+from users.accounts.verification import InvalidVerificationToken
 
 
 class LoginView(auth_views.LoginView):

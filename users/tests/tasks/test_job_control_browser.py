@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from students.services import start_crud_job
 from users.models import Task
-from users.services import cancel_task, finish_task, start_task
-from users.tests.test_browser import logged_in_page
+from users.tasks.controls import cancel_task
+from users.tasks.services import finish_task, start_task
+from users.tests.tasks.test_browser import logged_in_page
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,44 +1,16 @@
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 from django.db.models import F
 from playwright.sync_api import expect
 
 from users.models import Task
-from users.services import create_task, start_task
+from users.tasks.services import create_task, start_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def test_sign_up_log_out_and_log_in_again(page, live_daphne):
-    email, password = "browser@example.com", "a-Long-enough-passphrase-42"
-
-    page.goto(f"{live_daphne}/accounts/signup/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
-    page.get_by_label("Password confirmation").fill(password)
-    page.get_by_role("button", name="Sign up").click()
-
-    navigation = page.get_by_role("navigation", name="Main")
-    expect(navigation.get_by_role("link", name="Recipes")).to_be_visible()
-    expect(navigation).to_contain_text(email)
-
-    navigation.get_by_role("button", name="Log out").click()
-    expect(navigation.get_by_role("link", name="Log in")).to_be_visible()
-    expect(navigation).not_to_contain_text(email)
-
-    navigation.get_by_role("link", name="Log in").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("not-my-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_contain_text("correct email address and password")
-
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
-    expect(navigation).to_contain_text(email)
 
 
 def logged_in_page(page, client, user, live_daphne):
@@ -161,3 +133,38 @@ def test_a_page_logged_out_in_another_tab_stops_reconnecting(page, client, user,
     expect(page.locator("body")).to_have_attribute("data-task-socket", "ended")
     page.wait_for_timeout(3000)  # longer than the first reconnect delays (0.25-1 s, 0.5-2 s)
     assert len(sockets) == 1
+
+
+# How every page shows a date (core/templatetags/dates.py, App.formatTime in static/js/app.js).
+DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+def test_a_date_written_live_reads_like_one_the_server_rendered(browser, client, user, live_daphne):
+    """tasks.js writes when a task started as its update arrives; the next load shows the
+    server's: both in the one format and in UTC, in a browser set to another language and
+    time zone."""
+    context = browser.new_context(locale="de-DE", timezone_id="America/Los_Angeles")
+    context.set_default_timeout(10_000)
+    page = logged_in_page(context.new_page(), client, user, live_daphne)
+    try:
+        task = create_task(owner=user, kind=Task.Kind.STUDENT_CRUD)
+        page.goto(f"{live_daphne}/result/")
+        expect(page.locator("body")).to_have_attribute("data-task-socket", "open")
+        row = page.locator(f'#task-table tr[data-task-id="{task.public_id}"]')
+        created = row.locator('[data-field="created"]').inner_text()
+        assert DATE.fullmatch(created), created
+
+        # Published from a thread of its own: Playwright's event loop runs in this one.
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(start_task, task.public_id, message="Working").result()
+        expect(row.locator('[data-field="started"] time')).to_have_text(DATE)
+        live = row.locator('[data-field="started"]').inner_text()
+
+        page.reload()
+        rendered = row.locator('[data-field="started"]').inner_text()
+        assert DATE.fullmatch(rendered), rendered
+        # The page's clock and the server's: seconds apart at most, never hours.
+        gap = datetime.fromisoformat(live) - datetime.fromisoformat(rendered)
+        assert abs(gap.total_seconds()) < 10, (live, rendered)
+    finally:
+        context.close()

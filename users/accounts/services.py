@@ -13,15 +13,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from core.documents.services import delete_documents_of
-from users.forms import SignupForm
-from users.mail import send_account_mail, send_account_mail_later
-from users.models import CustomUser, Task
-from users.services.sessions import close_session_sockets
-from users.verification import (
+from users.accounts.forms import SignupForm
+from users.accounts.mail import send_account_mail, send_account_mail_later
+from users.accounts.verification import (
     InvalidVerificationToken,
     make_verification_token,
     read_verification_token,
 )
+from users.models import CustomUser, Task
+from users.sockets.sessions import close_session_sockets
 
 logger = logging.getLogger(__name__)
 

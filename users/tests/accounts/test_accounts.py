@@ -21,9 +21,9 @@ from core.documents.services import store_uploads
 from core.models import Document
 from devtools.processes import free_loopback_port
 from devtools.smtp_server import SMTPServer, body, link_in
-from users import mail
+from users.accounts import mail
 from users.models import CustomUser, Task
-from users.services import create_task
+from users.tasks.services import create_task
 
 pytestmark = pytest.mark.django_db
 

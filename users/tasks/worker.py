@@ -17,8 +17,9 @@ from rq.executions import Execution
 from rq.job import Job
 
 from core.maintenance import ensure_maintenance_scheduled
-from users.selectors import task_for_rq_job
-from users.services import WorkHorseKilled, interrupt_task
+from users.tasks.controls import interrupt_task
+from users.tasks.exceptions import WorkHorseKilled
+from users.tasks.selectors import task_for_rq_job
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def die_with_parent() -> None:
 class TaskWorker(Worker):
     """RQ's forking worker, for tasks that never wedge.
 
-    - A killed work horse fails its task at once (through the task kind's failure handler).
+    - A killed work horse fails its task at once (through its task kind's `fail`).
     - A work horse, and the scheduler process, die with their worker: a worker killed
       outright leaves no orphan writing.
     - The worker rides out a Redis outage while a job runs (heartbeats that fail are
@@ -105,7 +106,7 @@ class TaskWorker(Worker):
             logger.warning("Worker %s: heartbeat of job %s failed: %s", self.name, job.id, exc)
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # RQ leaves it unannotated
         try:
             ensure_maintenance_scheduled(self.queues[0])
         except RedisError as exc:

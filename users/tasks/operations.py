@@ -1,16 +1,15 @@
 """The operations page's charts: the last jobs' durations and phases and the queue with its
-workers now, assembled from the selectors and drawn by users.charts."""
+workers now, assembled from the selectors and drawn by users.tasks.charts."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from users.charts import BarChart, bar_chart
 from users.models import Task
-from users.selectors import queue_overview, recent_job_runs
-
-PHASES = ("create", "verify", "update", "delete")
+from users.tasks.charts import BarChart, bar_chart
+from users.tasks.kinds import TaskKind, registered_task_kinds, task_kind
+from users.tasks.selectors import queue_overview, recent_job_runs
 
 
 @dataclass(frozen=True)
@@ -18,13 +17,19 @@ class OperationsCharts:
     runs: list[Task]
     durations: BarChart
     phases: BarChart
+    phase_names: list[str]  # the phases chart's legend
     queue: BarChart | None  # None while Redis does not answer
 
 
 def operations_charts() -> OperationsCharts:
     runs = recent_job_runs()
+    kinds = [kind for kind in registered_task_kinds() if kind.phases]
     return OperationsCharts(
-        runs=runs, durations=_durations(runs), phases=_phases(runs), queue=_queue()
+        runs=runs,
+        durations=_durations(runs),
+        phases=_phases(runs, kinds),
+        phase_names=list(dict.fromkeys(phase for kind in kinds for phase in kind.phases)),
+        queue=_queue(),
     )
 
 
@@ -43,28 +48,37 @@ def _durations(runs: list[Task]) -> BarChart:
     )
 
 
-def _phases(runs: list[Task]) -> BarChart:
+def _phases(runs: list[Task], kinds: list[TaskKind]) -> BarChart:
+    """Each finished job's phases, as its kind names them, stacked."""
     finished = [
-        (task, task.result)
+        (task, task.result, task_kind(task.kind).phases)
         for task in runs
         if task.status == Task.Status.FINISHED and isinstance(task.result, dict)
     ]
     return bar_chart(
         "Last finished jobs: time of each phase",
-        "Create, verify, update and delete stacked (indexing runs beside them, so it is not "
-        "stacked).",
+        " ".join(_phases_description(kind) for kind in kinds),
         [
             (
                 f"{str(task.public_id)[:8]} N={result.get('count', '?')}",
                 [
                     (phase, float(result.get("seconds", {}).get(phase, 0)), f"bar-{phase}")
-                    for phase in PHASES
+                    for phase in phases
                 ],
             )
-            for task, result in finished
+            for task, result, phases in finished
+            if phases
         ],
         unit="s",
     )
+
+
+def _phases_description(kind: TaskKind) -> str:
+    """How the phases chart describes a kind's phases: which are stacked, and its note."""
+    *first, last = kind.phases
+    names = f"{', '.join(first)} and {last}" if first else last
+    note = f" ({kind.phases_note})" if kind.phases_note else ""
+    return f"{names.capitalize()} stacked{note}."
 
 
 def _queue() -> BarChart | None:

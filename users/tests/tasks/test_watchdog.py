@@ -16,9 +16,9 @@ from students.fakes import FakeStudents
 from students.generations import begin_generation
 from students.models import Student
 from users.models import Task
-from users.rq_worker import fail_task_of_killed_work_horse
-from users.services import create_task, fail_stalled_tasks, start_task, task_heartbeat
-from users.services.watchdog import heartbeat_key, queue_connection
+from users.tasks.services import create_task, start_task
+from users.tasks.watchdog import fail_stalled_tasks, heartbeat_key, queue_connection, task_heartbeat
+from users.tasks.worker import fail_task_of_killed_work_horse
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 

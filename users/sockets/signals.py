@@ -1,4 +1,4 @@
-"""Receivers that close the websockets of a session that ended (users.services.sessions)."""
+"""Receivers that close the websockets of a session that ended (users.sockets.sessions)."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from users.models import CustomUser
-from users.services.sessions import close_session_sockets
+from users.sockets.sessions import close_session_sockets
 
 
 @receiver(user_logged_out)

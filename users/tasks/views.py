@@ -10,14 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest, error_response, json_error, json_only, wants_json
 from users.models import Task
-from users.operations import operations_charts
-from users.selectors import task_of, task_update_message, tasks_of
-from users.services import (
-    TaskConflict,
-    TaskNotFound,
-    cancel_task,
-    retry_task,
-)
+from users.tasks.controls import cancel_task, retry_task
+from users.tasks.exceptions import TaskConflict, TaskNotFound
+from users.tasks.operations import operations_charts
+from users.tasks.selectors import task_of, task_update_message, tasks_of
 
 TASKS_PER_PAGE = 20
 
@@ -85,7 +81,7 @@ def task_retry(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
 @require_GET
 def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff only: the last jobs' durations and phases, the queue and its workers, drawn as
-    SVG by the server (users.operations)."""
+    SVG by the server (users.tasks.operations)."""
     if not request.user.is_staff:
         return error_response(request, "This page is for staff only.", status=403)
     charts = operations_charts()
@@ -95,6 +91,7 @@ def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "durations": charts.durations,
             "phases": charts.phases,
+            "phase_names": charts.phase_names,
             "queue_chart": charts.queue,
             "runs": charts.runs,
         },

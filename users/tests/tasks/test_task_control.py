@@ -1,6 +1,7 @@
 """What users do to their tasks: cancel, retry, the waiting line with its positions, the time
 left; and every bad input (another user's task, a forged id, an ended task, no CSRF)."""
 
+import re
 from datetime import timedelta
 
 import django_rq
@@ -15,20 +16,16 @@ from students.generations import begin_generation
 from students.models import Student
 from students.services import start_crud_job
 from users.models import Task
-from users.selectors import eta_seconds, line_position, task_update_message
-from users.services import (
+from users.tasks.controls import cancel_task, retry_task
+from users.tasks.exceptions import (
     TaskNoLongerRunning,
     TaskNotCancellable,
     TaskNotFound,
     TaskNotRetryable,
-    ThrottledProgress,
-    cancel_task,
-    create_task,
-    fail_task,
-    finish_task,
-    retry_task,
-    start_task,
 )
+from users.tasks.progress import ThrottledProgress
+from users.tasks.selectors import eta_seconds, line_position, task_update_message
+from users.tasks.services import create_task, fail_task, finish_task, start_task
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
@@ -353,3 +350,31 @@ def test_the_operations_page_is_for_staff_only(client, user):
     client.logout()
     response = client.get("/operations/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_the_operations_page_stacks_the_phases_its_kinds_name(start, users, make_user):
+    task = start(users[0])
+    start_task(task.public_id, message="go")
+    seconds = {"create": 0.5, "verify": 0.1, "update": 0.2, "index": 0.4, "delete": 0.3}
+    finish_task(task.public_id, result={"count": 10, "seconds": seconds}, message="done")
+    response = client_of(make_user("ops@example.com", is_staff=True)).get("/operations/")
+    assert response.status_code == 200
+    html = response.text
+    legend = re.search(r'<p class="chart-legend">(.*?)</p>', html, re.S).group(1)
+    assert re.findall(r'<span class="legend bar-(\w+)">\1</span>', legend) == [
+        "create",
+        "verify",
+        "update",
+        "delete",
+    ]
+    assert (
+        "Create, verify, update and delete stacked (indexing runs beside them, so it is not "
+        "stacked)." in html
+    )
+    phases = html[html.index('id="chart-phases-title"') : html.index('id="chart-queue-title"')]
+    assert re.findall(r'class="chart-bar bar-(\w+)"', phases) == [
+        "create",
+        "verify",
+        "update",
+        "delete",
+    ]

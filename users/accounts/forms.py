@@ -12,7 +12,7 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
-from users.mail import send_account_mail_later
+from users.accounts.mail import send_account_mail_later
 from users.models import CustomUser
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from users import account_views as views
+from users.accounts import views
 
 urlpatterns = [
     path("", views.account, name="account"),
